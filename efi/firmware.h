@@ -1,0 +1,31 @@
+/* What the UEFI side learns before it hands the machine over. */
+#ifndef EFI_FIRMWARE_H
+#define EFI_FIRMWARE_H
+
+#include <efi.h>
+#include <stdbool.h>
+
+#include "vmm/options.h"
+
+struct cpu_list {
+    unsigned count;
+    unsigned bsp_index;
+    uint32_t apic_id[APICVISOR_MAX_CPUS];
+};
+
+/* ConOut as a console sink (until ExitBootServices). */
+void conout_attach(void);
+void conout_detach(void);
+bool conout_reaches_serial(void);
+
+/* Enumerates the CPUs through EFI_MP_SERVICES_PROTOCOL; prints each with its APIC ID. */
+EFI_STATUS mp_enumerate(struct cpu_list *cpus);
+
+/* Prints a summary of the UEFI memory map. */
+EFI_STATUS memmap_report(void);
+
+/* Reads the command line: text load options (from the UEFI shell or a boot entry) first, else the
+ * file apicvisor.cmdline beside the application, else nothing.  Names the source it used. */
+EFI_STATUS load_command_line(EFI_HANDLE image, char *out, UINTN out_size, const char **source);
+
+#endif

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Installs everything apicvisor needs on a fresh Debian 12 (bookworm) x86-64 machine.
+# Idempotent: each step checks first and is skipped when already done.
+#
+#   scripts/setup.sh            install what is missing
+#   scripts/setup.sh --check    exit 0 when nothing is missing, 1 otherwise (installs nothing)
+#
+# The Bochs 3.1 + OVMF root (Debian sid, needs glibc >= 2.38) lives outside the checkout in
+# $APICVISOR_CACHE (default ~/.cache/apicvisor) and is reused across clones.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/env.sh"
+
+BOOKWORM_PKGS=(gcc make nasm gnu-efi binutils mtools dosfstools ovmf debootstrap libcmocka-dev pkg-config coreutils)
+SID_PKGS=(bochs bochsbios vgabios bochs-term ovmf)
+MIN_QEMU_MAJOR=10
+
+step() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+    [ "$(id -u)" = 0 ] || die "must run as root to install packages (try: sudo $0)"
+}
+
+apt_updated=0
+apt_update_once() {
+    if [ $apt_updated = 0 ]; then
+        step "apt-get update"
+        apt-get update -q >/dev/null || die "apt-get update failed"
+        apt_updated=1
+    fi
+}
+
+missing_debs() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+    done
+}
+
+qemu_major() {
+    command -v qemu-system-x86_64 >/dev/null || { echo 0; return; }
+    qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p'
+}
+
+debian_mirror() {
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+        | grep -oE 'https?://[^ ]+/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ' | sed 's:/*$::' || true
+}
+
+bochs_ready() { [ -f "$BOCHS_ROOT/.apicvisor-ready" ] && [ -x "$BOCHS_ROOT/usr/bin/bochs-bin" ]; }
+
+check_only() {
+    local ok=0
+    [ -z "$(missing_debs "${BOOKWORM_PKGS[@]}" qemu-system-x86)" ] || { echo "missing bookworm packages: $(missing_debs "${BOOKWORM_PKGS[@]}" qemu-system-x86 | tr '\n' ' ')"; ok=1; }
+    [ "$(qemu_major)" -ge $MIN_QEMU_MAJOR ] || { echo "QEMU older than $MIN_QEMU_MAJOR (need bookworm-backports)"; ok=1; }
+    bochs_ready || { echo "Bochs 3.1 root missing at $BOCHS_ROOT"; ok=1; }
+    return $ok
+}
+
+install_bookworm_packages() {
+    local missing
+    missing=$(missing_debs "${BOOKWORM_PKGS[@]}")
+    if [ -z "$missing" ]; then step "bookworm packages: present"; return; fi
+    need_root; apt_update_once
+    step "installing: $(echo $missing)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+        || die "apt-get install failed for: $(echo $missing)"
+}
+
+# QEMU 10 (bookworm-backports) is the first with x2APIC under TCG; the guest's x2APIC tests need it.
+install_qemu_backports() {
+    if [ "$(qemu_major)" -ge $MIN_QEMU_MAJOR ]; then step "QEMU $(qemu_major): present"; return; fi
+    need_root
+    local mirror list=/etc/apt/sources.list.d/apicvisor-backports.list
+    mirror=$(debian_mirror); [ -n "$mirror" ] || die "cannot find the Debian mirror in /etc/apt/sources.list*"
+    if [ ! -f $list ]; then
+        step "adding bookworm-backports from $mirror"
+        echo "deb $mirror bookworm-backports main" > $list
+        apt_updated=0
+    fi
+    apt_update_once
+    step "installing qemu-system-x86 from bookworm-backports"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -t bookworm-backports \
+        qemu-system-x86 ovmf >/dev/null || die "could not install qemu-system-x86 from bookworm-backports"
+    [ "$(qemu_major)" -ge $MIN_QEMU_MAJOR ] || die "bookworm-backports gave QEMU $(qemu_major), need >= $MIN_QEMU_MAJOR"
+}
+
+# Bochs 3.1 needs glibc >= 2.38, so it gets its own Debian sid root (PLATFORM.md).
+install_bochs_root() {
+    if bochs_ready; then step "Bochs root: present at $BOCHS_ROOT"; return; fi
+    need_root
+    local mirror tmp="$BOCHS_ROOT.partial"
+    mirror=$(debian_mirror); [ -n "$mirror" ] || die "cannot find the Debian mirror in /etc/apt/sources.list*"
+    rm -rf "$tmp"; mkdir -p "$(dirname "$BOCHS_ROOT")"
+    step "debootstrap sid into $tmp (about a minute)"
+    debootstrap --variant=minbase sid "$tmp" "$mirror" > "$APICVISOR_CACHE/debootstrap.log" 2>&1 \
+        || die "debootstrap failed; see $APICVISOR_CACHE/debootstrap.log"
+    step "installing ${SID_PKGS[*]} in the sid root"
+    # Installing during debootstrap (--include) fails on dconf-service; inside the chroot it works.
+    chroot "$tmp" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${SID_PKGS[@]}" > "$APICVISOR_CACHE/sid-apt.log" 2>&1 \
+        || die "installing Bochs in the sid root failed; see $APICVISOR_CACHE/sid-apt.log"
+    chroot "$tmp" apt-get clean
+    # One 4 MiB flash image (VARS then CODE) loaded at 0xffc00000 with fw_cfg (PLATFORM.md).
+    mkdir -p "$tmp/opt/apicvisor"
+    cat "$tmp/usr/share/OVMF/OVMF_VARS_4M.fd" "$tmp/usr/share/OVMF/OVMF_CODE_4M.fd" > "$tmp/opt/apicvisor/OVMF-4M.fd"
+    [ "$(stat -c %s "$tmp/opt/apicvisor/OVMF-4M.fd")" = 4194304 ] || die "OVMF image is not 4 MiB"
+    chroot "$tmp" bochs-bin --help 2>&1 | grep -q 'Bochs x86 Emulator 3\.1' \
+        || die "the sid root's bochs is not Bochs 3.1: $(chroot "$tmp" bochs-bin --help 2>&1 | head -n 3 | tr '\n' ' ')"
+    touch "$tmp/.apicvisor-ready"
+    mv "$tmp" "$BOCHS_ROOT"
+    step "Bochs root ready"
+}
+
+case "${1:-}" in
+    --check) check_only; exit $? ;;
+    "") ;;
+    *) die "unknown option '$1' (expected --check or nothing)" ;;
+esac
+
+install_bookworm_packages
+install_qemu_backports
+install_bochs_root
+step "done"

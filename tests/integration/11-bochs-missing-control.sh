@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# A CPU model without posted-interrupt processing (Haswell, PLATFORM.md): the missing control is
+# named and apicvisor returns an error to the firmware instead of going on.
+. "$(dirname "$0")/lib.sh"
+
+boot bochs-haswell run-bochs --cpus 1 --model corei7_haswell_4770 --timeout 240
+expect_ended "haswell: the run ends by itself"
+expect "haswell: posted interrupts reported as unavailable" \
+    '^vmx: +process posted interrupts +pin-based +bit 7 +can be 0: yes +can be 1: no$'
+expect "haswell: the missing control is named" '^vmx: missing control: process posted interrupts \(pin-based bit 7\)$'
+expect "haswell: error status returned to the firmware" \
+    '^apicvisor: VMX is not usable on this machine; returning status 0x8000000000000003 to the firmware'
+expect "haswell: the firmware saw the error" 'BdsDxe: failed to start .*: Unsupported'

@@ -1,0 +1,64 @@
+# Helpers for emulator integration tests (sourced).  A test boots an image with one of the
+# runners, then checks its serial log; every check prints one TAP-style line:
+#   ok - <description>            |   not ok - <description> # <reason>   |   ok - <desc> # SKIP <why>
+# Logs are kept in build/test-logs/ for reading after a failure.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+logdir="$top/build/test-logs"
+mkdir -p "$logdir"
+LOG="" BOOT_RC=0 BOOT_SECS=0
+
+# boot NAME RUNNER [runner options...]: runs scripts/RUNNER quietly with its serial log at
+# build/test-logs/NAME.log; sets LOG, BOOT_RC (the runner's exit status) and BOOT_SECS.
+boot() {
+    local name=$1 runner=$2; shift 2
+    LOG="$logdir/$name.log"
+    local start=$SECONDS
+    BOOT_RC=0
+    "$top/scripts/$runner" --quiet --log "$LOG" "$@" 2> "$logdir/$name.runner.log" || BOOT_RC=$?
+    BOOT_SECS=$((SECONDS - start))
+    # The firmware's ANSI colour codes and CRs make lines hard to match: keep a clean copy.
+    sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/\r//g' "$LOG" > "$LOG.clean" 2>/dev/null || : > "$LOG.clean"
+}
+
+_report() { # _report STATUS DESC [REASON]
+    if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2 # ${3:-failed} (log: ${LOG#$top/})"; fi
+}
+
+# expect DESC REGEX: the (cleaned) serial log has a line matching the extended regex.
+expect() {
+    grep -qE -- "$2" "$LOG.clean"
+    _report $? "$1" "no line matches /$2/"
+}
+
+# expect_not DESC REGEX: no line matches.
+expect_not() {
+    local hit
+    hit=$(grep -m1 -E -- "$2" "$LOG.clean")
+    [ -z "$hit" ]
+    _report $? "$1" "unexpected line: $hit"
+}
+
+# expect_count DESC N REGEX: exactly N lines match.
+expect_count() {
+    local n
+    n=$(grep -cE -- "$3" "$LOG.clean")
+    [ "$n" = "$2" ]
+    _report $? "$1" "$n lines match /$3/, expected $2"
+}
+
+# expect_order DESC REGEX1 REGEX2: a line matching REGEX1 comes before one matching REGEX2.
+expect_order() {
+    local a b
+    a=$(grep -nE -m1 -- "$2" "$LOG.clean" | cut -d: -f1)
+    b=$(grep -nE -- "$3" "$LOG.clean" | tail -n1 | cut -d: -f1)
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+    _report $? "$1" "/$2/ (line ${a:-none}) is not before /$3/ (line ${b:-none})"
+}
+
+# expect_ended DESC: the emulator ended by itself (no runner timeout).
+expect_ended() {
+    [ "$BOOT_RC" = 0 ]
+    _report $? "$1" "runner exit status $BOOT_RC after ${BOOT_SECS}s (124 = timed out)"
+}
+
+skip() { echo "ok - $1 # SKIP $2"; }

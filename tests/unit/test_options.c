@@ -1,0 +1,119 @@
+/* The command-line parser: values, defaults, and bad input named in the error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/options.h"
+
+static struct options opts;
+static char err[160];
+
+static int parse(const char *cmdline)
+{
+    options_defaults(&opts);
+    return options_parse(&opts, cmdline, err, sizeof(err));
+}
+
+static void defaults(void **state)
+{
+    (void)state;
+    assert_int_equal(parse(""), 0);
+    assert_int_equal(opts.vcpus, 0);
+    assert_int_equal(opts.mem_mib, 64);
+    assert_int_equal(opts.x2apic, X2APIC_AUTO);
+    assert_string_equal(opts.guest, "\\EFI\\BOOT\\guest.elf");
+    assert_string_equal(err, "");
+}
+
+static void good_values(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("  vcpus=3 mem=0x80\tx2apic=only guest=\\k.elf guest_cmdline=\"lapic=x2apic ncpus=3\" "), 0);
+    assert_int_equal(opts.vcpus, 3);
+    assert_int_equal(opts.mem_mib, 128);
+    assert_int_equal(opts.x2apic, X2APIC_ONLY);
+    assert_string_equal(opts.guest, "\\k.elf");
+    assert_string_equal(opts.guest_cmdline, "lapic=x2apic ncpus=3");
+    assert_int_equal(parse("x2apic=off x2apic=on"), 0); /* the last one wins */
+    assert_int_equal(opts.x2apic, X2APIC_ON);
+    assert_int_equal(parse("guest_cmdline=\"\""), 0);
+    assert_string_equal(opts.guest_cmdline, "");
+}
+
+static void rejected(const char *cmdline, const char *message)
+{
+    assert_int_equal(parse(cmdline), -1);
+    assert_string_equal(err, message);
+}
+
+static void bad_input_is_named(void **state)
+{
+    (void)state;
+    rejected("vcpus=abc", "option 'vcpus': 'abc' is not a number");
+    rejected("vcpus=", "option 'vcpus': '' is not a number");
+    rejected("vcpus=-1", "option 'vcpus': '-1' is not a number");
+    rejected("vcpus=0x", "option 'vcpus': '0x' is not a number");
+    rejected("vcpus=0", "option 'vcpus': 0 is out of range 1..64");
+    rejected("vcpus=65", "option 'vcpus': 65 is out of range 1..64");
+    rejected("vcpus=99999999999999999999999", "option 'vcpus': '99999999999999999999999' is not a number");
+    rejected("mem=8", "option 'mem': 8 is out of range 16..3072");
+    rejected("vcpus=2 bogus=1", "unknown option 'bogus'");
+    rejected("vcpus", "option 'vcpus' needs a value (vcpus=...)");
+    rejected("=3", "unknown option ''");
+    rejected("x2apic=ON", "option 'x2apic': 'ON' is not one of auto, on, off, only");
+    rejected("guest_cmdline=\"open", "option 'guest_cmdline': missing closing quote");
+    char longval[300] = "guest=";
+    memset(longval + 6, 'a', 200);
+    rejected(longval, "option 'guest': value longer than 127 characters");
+}
+
+static void error_message_is_truncated_not_overflowed(void **state)
+{
+    (void)state;
+    options_defaults(&opts);
+    char small[12];
+    memset(small, 'x', sizeof(small));
+    assert_int_equal(options_parse(&opts, "frobnicate=1", small, sizeof(small)), -1);
+    assert_string_equal(small, "unknown opt");
+}
+
+struct text {
+    char buf[512];
+    size_t len;
+};
+
+static void text_sink(void *ctx, const char *s, size_t n)
+{
+    struct text *t = ctx;
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+static void printed_options_parse_back_to_the_same(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("vcpus=2 mem=256 x2apic=off guest_cmdline=\"a b\""), 0);
+    struct text t = { .len = 0 };
+    options_print(&opts, text_sink, &t);
+    assert_string_equal(t.buf, "vcpus=2 mem=256 guest=\\EFI\\BOOT\\guest.elf guest_cmdline=\"a b\" x2apic=off");
+    struct options again;
+    options_defaults(&again);
+    assert_int_equal(options_parse(&again, t.buf, err, sizeof(err)), 0);
+    assert_memory_equal(&again, &opts, sizeof(opts));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(good_values),
+        cmocka_unit_test(bad_input_is_named),
+        cmocka_unit_test(error_message_is_truncated_not_overflowed),
+        cmocka_unit_test(printed_options_parse_back_to_the_same),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

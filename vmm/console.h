@@ -1,0 +1,21 @@
+/* The one console: every message of the hypervisor goes through here to all registered sinks
+ * (COM1 always; the firmware's ConOut until ExitBootServices). */
+#ifndef VMM_CONSOLE_H
+#define VMM_CONSOLE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef void (*console_sink_fn)(const char *s, size_t n);
+
+#define CONSOLE_MAX_SINKS 4
+
+/* Returns 0, or -1 when all slots are taken. */
+int console_add_sink(console_sink_fn sink);
+void console_remove_sink(console_sink_fn sink);
+
+void console_write(const char *s, size_t n);
+void kvprintf(const char *fmt, va_list ap);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,187 @@
+#include "vmm/options.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum opt_type { OPT_UINT, OPT_STRING, OPT_X2APIC };
+
+struct opt_desc {
+    const char *key;
+    enum opt_type type;
+    size_t offset;
+    size_t size;            /* string buffer size */
+    unsigned min, max;      /* uint range */
+};
+
+#define OPT(key, type, field, min, max) \
+    { key, type, offsetof(struct options, field), sizeof(((struct options *)0)->field), min, max }
+
+static const struct opt_desc opt_table[] = {
+    OPT("vcpus", OPT_UINT, vcpus, 1, APICVISOR_MAX_CPUS),
+    OPT("mem", OPT_UINT, mem_mib, 16, 3072),
+    OPT("guest", OPT_STRING, guest, 0, 0),
+    OPT("guest_cmdline", OPT_STRING, guest_cmdline, 0, 0),
+    OPT("x2apic", OPT_X2APIC, x2apic, 0, 0),
+};
+
+static const char *const x2apic_names[] = {
+    [X2APIC_AUTO] = "auto", [X2APIC_ON] = "on", [X2APIC_OFF] = "off", [X2APIC_ONLY] = "only",
+};
+
+const char *x2apic_policy_name(enum x2apic_policy p)
+{
+    return (unsigned)p < sizeof(x2apic_names) / sizeof(x2apic_names[0]) ? x2apic_names[p] : "?";
+}
+
+void options_defaults(struct options *o)
+{
+    *o = (struct options){ .vcpus = 0, .mem_mib = 64, .x2apic = X2APIC_AUTO };
+    const char *def = "\\EFI\\BOOT\\guest.elf";
+    for (size_t i = 0; def[i] && i + 1 < sizeof(o->guest); i++)
+        o->guest[i] = def[i];
+}
+
+static bool str_eq_n(const char *a, size_t alen, const char *b)
+{
+    size_t i = 0;
+    for (; i < alen; i++)
+        if (a[i] != b[i])
+            return false;
+    return b[i] == '\0';
+}
+
+/* Decimal or 0x-prefixed hexadecimal, no sign, no overflow. */
+static bool parse_uint(const char *s, size_t len, uint64_t *out)
+{
+    unsigned base = 10;
+    if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        len -= 2;
+    }
+    if (len == 0)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d;
+        char c = s[i];
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (base == 16 && c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (base == 16 && c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static int set_value(struct options *o, const struct opt_desc *d, const char *val, size_t len, char *err,
+                     size_t err_size)
+{
+    void *field = (char *)o + d->offset;
+    switch (d->type) {
+    case OPT_UINT: {
+        uint64_t v;
+        if (!parse_uint(val, len, &v)) {
+            fmt_snprintf(err, err_size, "option '%s': '%.*s' is not a number", d->key, (int)len, val);
+            return -1;
+        }
+        if (v < d->min || v > d->max) {
+            fmt_snprintf(err, err_size, "option '%s': %.*s is out of range %u..%u", d->key, (int)len, val,
+                         d->min, d->max);
+            return -1;
+        }
+        *(unsigned *)field = (unsigned)v;
+        return 0;
+    }
+    case OPT_STRING: {
+        if (len + 1 > d->size) {
+            fmt_snprintf(err, err_size, "option '%s': value longer than %zu characters", d->key, d->size - 1);
+            return -1;
+        }
+        char *dst = field;
+        for (size_t i = 0; i < len; i++)
+            dst[i] = val[i];
+        dst[len] = '\0';
+        return 0;
+    }
+    case OPT_X2APIC:
+        for (unsigned p = 0; p < sizeof(x2apic_names) / sizeof(x2apic_names[0]); p++) {
+            if (str_eq_n(val, len, x2apic_names[p])) {
+                *(enum x2apic_policy *)field = (enum x2apic_policy)p;
+                return 0;
+            }
+        }
+        fmt_snprintf(err, err_size, "option '%s': '%.*s' is not one of auto, on, off, only", d->key, (int)len, val);
+        return -1;
+    }
+    return -1;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int options_parse(struct options *o, const char *p, char *err, size_t err_size)
+{
+    if (err_size)
+        err[0] = '\0';
+    for (;;) {
+        while (is_space(*p))
+            p++;
+        if (!*p)
+            return 0;
+        const char *key = p;
+        while (*p && *p != '=' && !is_space(*p))
+            p++;
+        size_t key_len = (size_t)(p - key);
+        if (*p != '=') {
+            fmt_snprintf(err, err_size, "option '%.*s' needs a value (%.*s=...)", (int)key_len, key, (int)key_len, key);
+            return -1;
+        }
+        p++;
+        const char *val = p;
+        if (*p == '"') {
+            val = ++p;
+            while (*p && *p != '"')
+                p++;
+            if (!*p) {
+                fmt_snprintf(err, err_size, "option '%.*s': missing closing quote", (int)key_len, key);
+                return -1;
+            }
+        } else {
+            while (*p && !is_space(*p))
+                p++;
+        }
+        size_t val_len = (size_t)(p - val);
+        if (*p == '"')
+            p++;
+        const struct opt_desc *d = 0;
+        for (size_t i = 0; i < sizeof(opt_table) / sizeof(opt_table[0]); i++)
+            if (str_eq_n(key, key_len, opt_table[i].key))
+                d = &opt_table[i];
+        if (!d) {
+            fmt_snprintf(err, err_size, "unknown option '%.*s'", (int)key_len, key);
+            return -1;
+        }
+        if (set_value(o, d, val, val_len, err, err_size))
+            return -1;
+    }
+}
+
+void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
+{
+    if (o->vcpus)
+        fmt_format(sink, ctx, "vcpus=%u", o->vcpus);
+    else
+        fmt_format(sink, ctx, "vcpus=all");
+    fmt_format(sink, ctx, " mem=%u guest=%s guest_cmdline=\"%s\" x2apic=%s", o->mem_mib, o->guest, o->guest_cmdline,
+               x2apic_policy_name(o->x2apic));
+}

@@ -1,0 +1,37 @@
+/* The hypervisor's command line: space-separated key=value words (values may be "quoted").
+ * Unknown keys and bad values are errors that name the offending option. */
+#ifndef VMM_OPTIONS_H
+#define VMM_OPTIONS_H
+
+#include <stddef.h>
+
+#include "vmm/format.h"
+
+#define APICVISOR_MAX_CPUS 64
+
+enum x2apic_policy {
+    X2APIC_AUTO, /* offer x2APIC in CPUID; the guest starts in xAPIC mode and may switch */
+    X2APIC_ON,   /* start in x2APIC mode; the guest may leave it */
+    X2APIC_OFF,  /* hide x2APIC in CPUID */
+    X2APIC_ONLY, /* start in x2APIC mode and refuse to leave it (IA32_XAPIC_DISABLE_STATUS semantics) */
+};
+
+struct options {
+    unsigned vcpus;              /* 0: one vCPU per CPU */
+    unsigned mem_mib;            /* guest RAM */
+    char guest[128];             /* guest kernel path on the ESP */
+    char guest_cmdline[256];     /* Multiboot command line for the guest */
+    enum x2apic_policy x2apic;
+};
+
+void options_defaults(struct options *o);
+
+/* Parses cmdline over the values already in o.  Returns 0, or -1 with a one-line message in err. */
+int options_parse(struct options *o, const char *cmdline, char *err, size_t err_size);
+
+/* Prints the effective options as one command line. */
+void options_print(const struct options *o, fmt_sink_fn sink, void *ctx);
+
+const char *x2apic_policy_name(enum x2apic_policy p);
+
+#endif
