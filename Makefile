@@ -46,7 +46,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 all: efi guest unit
 
-efi: $(B)/apicvisor.efi
+efi: $(B)/apicvisor.efi $(B)/poweroff.efi
 
 help:
 	@echo "make            build the hypervisor, the guest kernel and the unit tests"
@@ -78,7 +78,12 @@ $(B)/apicvisor.so: $(HV_OBJS)
 	@echo '  LD      $@'
 	$(Q)$(LD) $(EFI_LDFLAGS) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
 
-$(B)/apicvisor.efi: $(B)/apicvisor.so
+# The runners' fallback boot disk (tests/support/poweroff.c).
+$(B)/poweroff.so: $(B)/hv/tests/support/poweroff.o
+	@echo '  LD      $@'
+	$(Q)$(LD) $(EFI_LDFLAGS) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
+
+$(B)/%.efi: $(B)/%.so
 	@echo '  OBJCOPY $@'
 	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* -j .rela.* \
 		-j .reloc --target=efi-app-x86_64 --subsystem=10 $< $@

@@ -65,6 +65,13 @@ make_esp() {
     "$here/mkesp" "$1" "$opt_efi" --cmdline "$opt_cmdline" "${guest_args[@]}" "${opt_files[@]}"
 }
 
+# make_fallback_disk IMG: a second boot disk whose loader powers off (tests/support/poweroff.c),
+# so that a run where apicvisor returns to the firmware ends instead of waiting in a boot menu.
+make_fallback_disk() {
+    [ -f "$top/build/poweroff.efi" ] || die "no build/poweroff.efi (run make efi first)"
+    "$here/mkesp" "$1" "$top/build/poweroff.efi"
+}
+
 # run_emulator SERIAL-FILE CMD...: runs CMD under the timeout, streaming SERIAL-FILE unless --quiet.
 # Returns 124 on timeout, else 0.
 run_emulator() {

@@ -18,6 +18,8 @@ static int drop_program_name(char *s, int len)
     while (i < len && s[i] != ' ' && s[i] != '\t')
         has_eq |= s[i++] == '=';
     int from = has_eq ? word : i;
+    while (from < len && (s[from] == ' ' || s[from] == '\t'))
+        from++;
     for (int j = from; j <= len; j++)
         s[j - from] = s[j];
     return len - from;

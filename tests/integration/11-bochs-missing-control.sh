@@ -11,3 +11,4 @@ expect "haswell: the missing control is named" '^vmx: missing control: process p
 expect "haswell: error status returned to the firmware" \
     '^apicvisor: VMX is not usable on this machine; returning status 0x8000000000000003 to the firmware'
 expect "haswell: the firmware saw the error" 'BdsDxe: failed to start .*: Unsupported'
+expect "bochs: the firmware moved on to the next boot entry" '^apicvisor-runner: the application returned to the firmware; powering off'

@@ -11,3 +11,4 @@ expect "qemu: error status returned to the firmware" \
     '^apicvisor: VMX is not usable on this machine; returning status 0x8000000000000003 to the firmware'
 expect "qemu: the firmware saw EFI_UNSUPPORTED" 'BdsDxe: failed to start .*: Unsupported'
 expect_not "qemu: no capability MSR was read" '^vmx: VMCS revision'
+expect "qemu: the firmware moved on to the next boot entry" '^apicvisor-runner: the application returned to the firmware; powering off'
