@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "vmm/options.h"
+#include "vmx/caps.h"
 
 struct cpu_list {
     unsigned count;
@@ -27,5 +28,10 @@ EFI_STATUS memmap_report(void);
 /* Reads the command line: text load options (from the UEFI shell or a boot entry) first, else the
  * file apicvisor.cmdline beside the application, else nothing.  Names the source it used. */
 EFI_STATUS load_command_line(EFI_HANDLE image, char *out, UINTN out_size, const char **source);
+
+/* Gathers what the hypervisor needs, exits boot services and continues in vmm_main().  Returns
+ * only when something failed before ExitBootServices. */
+EFI_STATUS handover(EFI_HANDLE image, const struct options *opts, const struct cpu_list *cpus,
+                    const struct vmx_caps *caps);
 
 #endif

@@ -67,8 +67,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     if (!vmx_probe(&caps))
         return finish(EFI_UNSUPPORTED, "VMX is not usable on this machine");
 
-    kprintf("apicvisor: capability check passed; powering off\n");
-    conout_detach();
-    RT->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
-    return EFI_SUCCESS;
+    kprintf("apicvisor: capability check passed\n");
+    return finish(handover(image, &opts, &cpus, &caps), "handover failed");
 }

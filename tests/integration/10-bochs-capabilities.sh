@@ -17,4 +17,12 @@ for c in "virtualize x2APIC mode" "APIC-register virtualization" "virtual-interr
 done
 expect "bochs: TRUE_* capability MSRs in use" '^vmx: VMCS revision 0x[0-9a-f]+, TRUE_\* control MSRs$'
 expect "bochs: all required controls present" '^vmx: every required control is available$'
-expect "bochs: powers off itself" '^apicvisor: capability check passed; powering off'
+expect "bochs: capability check passes" '^apicvisor: capability check passed$'
+expect "bochs: boot services exited" '^vmm: boot services exited; [0-9]+ MiB free'
+expect "bochs: 3 APs started by INIT-SIPI-SIPI" '^vmm: 3 of 3 APs started$'
+for c in 0 1 2 3; do
+    expect "bochs: cpu $c in VMX root" "^cpu $c: APIC ID $c in VMX root operation$"
+done
+expect "bochs: all CPUs in VMX root" '^vmm: 4 of 4 CPUs in VMX root operation$'
+expect "bochs: ends with a verdict and ACPI power-off" '^apicvisor: verdict: PASS'
+expect_not "bochs: no hypervisor exception" 'HYPERVISOR EXCEPTION'

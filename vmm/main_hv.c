@@ -1,0 +1,122 @@
+/* The hypervisor after handover: its own page tables and descriptor tables, every CPU started
+ * and put in VMX root operation. */
+#include <string.h>
+
+#include "vmm/boot_info.h"
+#include "vmm/console.h"
+#include "vmm/cpu.h"
+#include "vmm/cpu_setup.h"
+#include "vmm/lapic.h"
+#include "vmm/paging.h"
+#include "vmm/percpu.h"
+#include "vmm/power.h"
+#include "vmm/smp.h"
+#include "vmm/tsc.h"
+#include "vmx/vmxon.h"
+
+struct percpu percpus[APICVISOR_MAX_CPUS];
+unsigned ncpus;
+static struct boot_info *boot;
+
+static void *identity(uint64_t pa)
+{
+    return (void *)pa;
+}
+
+static uint64_t alloc_zeroed(uint64_t bytes, uint64_t limit)
+{
+    uint64_t pa = pmem_alloc(&boot->pmem, (bytes + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE, limit);
+    if (pa)
+        memset((void *)pa, 0, bytes);
+    return pa;
+}
+
+__attribute__((noreturn)) static void fatal(const char *why)
+{
+    kprintf("apicvisor: fatal: %s\n", why);
+    kprintf("apicvisor: verdict: FAIL (hypervisor error)\n");
+    power_off(&boot->s5, boot->have_s5, 0x7f);
+}
+
+static void prepare_cpus(void)
+{
+    ncpus = boot->ncpus;
+    for (unsigned i = 0; i < ncpus; i++) {
+        struct percpu *pc = &percpus[i];
+        uint64_t stack = alloc_zeroed(CPU_STACK_SIZE, ~0ull), df = alloc_zeroed(PAGE_SIZE, ~0ull);
+        pc->vmxon_region = alloc_zeroed(PAGE_SIZE, ~0ull);
+        if (!stack || !df || !pc->vmxon_region)
+            fatal("out of memory for per-CPU state");
+        pc->cpu = i;
+        pc->apic_id = boot->apic_id[i];
+        pc->stack_top = stack + CPU_STACK_SIZE;
+        pc->df_stack_top = df + PAGE_SIZE;
+    }
+}
+
+/* Every CPU, the BSP included, ends its bring-up here. */
+static void enter_vmx_root(struct percpu *pc)
+{
+    if (vmx_enter_root(&boot->caps, pc->vmxon_region, pc->cpu) == 0) {
+        pc->in_vmx_root = true;
+        kprintf("cpu %u: APIC ID %u in VMX root operation\n", pc->cpu, pc->apic_id);
+    } else {
+        pc->failed = true;
+    }
+}
+
+static void ap_main(void *arg)
+{
+    struct percpu *pc = arg;
+    cpu_setup(pc);
+    pc->online = true;
+    if (lapic_id() != pc->apic_id)
+        kprintf("cpu %u: started as APIC ID %u, expected %u\n", pc->cpu, lapic_id(), pc->apic_id);
+    enter_vmx_root(pc);
+    /* Until vCPUs exist an AP has nothing to do: halt with interrupts off (an INIT or NMI
+     * still reaches it). */
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+__attribute__((noreturn)) void vmm_main(struct boot_info *bi)
+{
+    boot = bi;
+    tsc_set_khz(bi->tsc_khz);
+    kprintf("vmm: boot services exited; %lu MiB free for the hypervisor\n",
+            (unsigned long)(bi->pmem.free_pages * PAGE_SIZE >> 20));
+    uint64_t cr3 = paging_build_identity(&bi->pmem, 4ull << 30, identity);
+    if (!cr3)
+        fatal("out of memory for page tables");
+    __asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
+    idt_init();
+    prepare_cpus();
+    struct percpu *bsp = &percpus[0];
+    cpu_setup(bsp);
+    bsp->online = true;
+    lapic_init();
+    kprintf("vmm: own GDT, IDT and page tables loaded; host LAPIC in %s mode\n", lapic_x2apic() ? "x2APIC" : "xAPIC");
+
+    unsigned started = smp_start_aps(bi->ap_trampoline, cr3, ap_main);
+    kprintf("vmm: %u of %u APs started\n", started, ncpus - 1);
+    enter_vmx_root(bsp);
+
+    /* Wait for every started CPU to report its VMXON result. */
+    uint64_t t0 = rdtsc();
+    unsigned in_root = 0, done = 0;
+    while (!tsc_elapsed_us(t0, 1000000)) {
+        in_root = done = 0;
+        for (unsigned i = 0; i < ncpus; i++) {
+            in_root += percpus[i].in_vmx_root;
+            done += percpus[i].in_vmx_root || percpus[i].failed || !percpus[i].online;
+        }
+        if (done == ncpus)
+            break;
+        cpu_relax();
+    }
+    kprintf("vmm: %u of %u CPUs in VMX root operation\n", in_root, ncpus);
+    if (in_root != ncpus)
+        fatal("not every CPU entered VMX root operation");
+    kprintf("apicvisor: verdict: PASS (no guest yet)\n");
+    power_off(&bi->s5, bi->have_s5, 0);
+}
