@@ -54,6 +54,15 @@ void vapic_vectors_or(struct vapic_page *page, uint32_t base, const uint64_t bit
     }
 }
 
+void vapic_vectors_read(const struct vapic_page *page, uint32_t base, uint64_t bits[4])
+{
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t lo = vapic_read(page, base + 2 * i * APIC_VECTOR_REG_STRIDE);
+        uint64_t hi = vapic_read(page, base + (2 * i + 1) * APIC_VECTOR_REG_STRIDE);
+        bits[i] = lo | hi << 32;
+    }
+}
+
 uint32_t apic_ppr(uint32_t tpr, uint32_t isrv)
 {
     tpr &= 0xffu;

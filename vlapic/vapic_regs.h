@@ -33,6 +33,8 @@ void vapic_vector_clear(struct vapic_page *page, uint32_t base, uint8_t vector);
 int vapic_highest_vector(const struct vapic_page *page, uint32_t base);
 /* ORs a 256-bit set (bits[0] holds vectors 0-63) into the register: posted interrupts into IRR. */
 void vapic_vectors_or(struct vapic_page *page, uint32_t base, const uint64_t bits[4]);
+/* The register as a 256-bit set in the same layout. */
+void vapic_vectors_read(const struct vapic_page *page, uint32_t base, uint64_t bits[4]);
 
 /* SDM 11.8.3.1 "Task and Processor Priorities": PPR = TPR if TPR[7:4] >= ISRV[7:4], else
  * ISRV[7:4] << 4 (low nibble 0), where ISRV is the highest in-service vector or 0. */
