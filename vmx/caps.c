@@ -48,50 +48,30 @@ uint32_t vmx_ctl_missing(uint64_t cap, uint32_t needed)
 }
 
 const struct vmx_ctl_desc vmx_used_controls[] = {
-    { "external-interrupt exiting", VMX_CTL_PIN, PIN_EXTERNAL_INTERRUPT_EXITING, true },
-    { "NMI exiting", VMX_CTL_PIN, PIN_NMI_EXITING, false },
-    { "virtual NMIs", VMX_CTL_PIN, PIN_VIRTUAL_NMIS, false },
-    { "process posted interrupts", VMX_CTL_PIN, PIN_PROCESS_POSTED_INTERRUPTS, true },
-    { "HLT exiting", VMX_CTL_PROC, CPU_HLT_EXITING, true },
-    { "use TPR shadow", VMX_CTL_PROC, CPU_USE_TPR_SHADOW, true },
-    { "use I/O bitmaps", VMX_CTL_PROC, CPU_USE_IO_BITMAPS, true },
-    { "use MSR bitmaps", VMX_CTL_PROC, CPU_USE_MSR_BITMAPS, true },
-    { "activate secondary controls", VMX_CTL_PROC, CPU_ACTIVATE_SECONDARY_CONTROLS, true },
-    { "virtualize APIC accesses", VMX_CTL_PROC2, CPU2_VIRTUALIZE_APIC_ACCESSES, true },
-    { "enable EPT", VMX_CTL_PROC2, CPU2_ENABLE_EPT, true },
-    { "virtualize x2APIC mode", VMX_CTL_PROC2, CPU2_VIRTUALIZE_X2APIC_MODE, true },
-    { "enable VPID", VMX_CTL_PROC2, CPU2_ENABLE_VPID, false },
-    { "unrestricted guest", VMX_CTL_PROC2, CPU2_UNRESTRICTED_GUEST, true },
-    { "APIC-register virtualization", VMX_CTL_PROC2, CPU2_APIC_REGISTER_VIRTUALIZATION, true },
-    { "virtual-interrupt delivery", VMX_CTL_PROC2, CPU2_VIRTUAL_INTERRUPT_DELIVERY, true },
-    { "host address-space size", VMX_CTL_EXIT, EXIT_HOST_ADDRESS_SPACE_SIZE, true },
-    { "acknowledge interrupt on exit", VMX_CTL_EXIT, EXIT_ACK_INTERRUPT_ON_EXIT, true },
-    { "save IA32_EFER", VMX_CTL_EXIT, EXIT_SAVE_EFER, true },
-    { "load IA32_EFER (exit)", VMX_CTL_EXIT, EXIT_LOAD_EFER, true },
-    { "IA-32e mode guest", VMX_CTL_ENTRY, ENTRY_IA32E_MODE_GUEST, true },
-    { "load IA32_EFER (entry)", VMX_CTL_ENTRY, ENTRY_LOAD_EFER, true },
+    { VMX_CTL_PIN, PIN_EXTERNAL_INTERRUPT_EXITING, true },
+    { VMX_CTL_PIN, PIN_NMI_EXITING, false },
+    { VMX_CTL_PIN, PIN_VIRTUAL_NMIS, false },
+    { VMX_CTL_PIN, PIN_PROCESS_POSTED_INTERRUPTS, true },
+    { VMX_CTL_PROC, CPU_HLT_EXITING, true },
+    { VMX_CTL_PROC, CPU_USE_TPR_SHADOW, true },
+    { VMX_CTL_PROC, CPU_USE_IO_BITMAPS, true },
+    { VMX_CTL_PROC, CPU_USE_MSR_BITMAPS, true },
+    { VMX_CTL_PROC, CPU_ACTIVATE_SECONDARY_CONTROLS, true },
+    { VMX_CTL_PROC2, CPU2_VIRTUALIZE_APIC_ACCESSES, true },
+    { VMX_CTL_PROC2, CPU2_ENABLE_EPT, true },
+    { VMX_CTL_PROC2, CPU2_VIRTUALIZE_X2APIC_MODE, true },
+    { VMX_CTL_PROC2, CPU2_ENABLE_VPID, false },
+    { VMX_CTL_PROC2, CPU2_UNRESTRICTED_GUEST, true },
+    { VMX_CTL_PROC2, CPU2_APIC_REGISTER_VIRTUALIZATION, true },
+    { VMX_CTL_PROC2, CPU2_VIRTUAL_INTERRUPT_DELIVERY, true },
+    { VMX_CTL_EXIT, EXIT_HOST_ADDRESS_SPACE_SIZE, true },
+    { VMX_CTL_EXIT, EXIT_ACK_INTERRUPT_ON_EXIT, true },
+    { VMX_CTL_EXIT, EXIT_SAVE_EFER, true },
+    { VMX_CTL_EXIT, EXIT_LOAD_EFER, true },
+    { VMX_CTL_ENTRY, ENTRY_IA32E_MODE_GUEST, true },
+    { VMX_CTL_ENTRY, ENTRY_LOAD_EFER, true },
 };
 const unsigned vmx_used_controls_count = sizeof(vmx_used_controls) / sizeof(vmx_used_controls[0]);
-
-const char *vmx_ctl_reg_name(enum vmx_ctl_reg reg)
-{
-    static const char *const names[VMX_CTL_COUNT] = {
-        [VMX_CTL_PIN] = "pin-based",
-        [VMX_CTL_PROC] = "primary",
-        [VMX_CTL_PROC2] = "secondary",
-        [VMX_CTL_EXIT] = "exit",
-        [VMX_CTL_ENTRY] = "entry",
-    };
-    return (unsigned)reg < VMX_CTL_COUNT ? names[reg] : "?";
-}
-
-const char *vmx_ctl_name(enum vmx_ctl_reg reg, uint32_t bit)
-{
-    for (unsigned i = 0; i < vmx_used_controls_count; i++)
-        if (vmx_used_controls[i].reg == reg && vmx_used_controls[i].bit == bit)
-            return vmx_used_controls[i].name;
-    return 0;
-}
 
 static int bit_index(uint32_t bit)
 {
@@ -106,10 +86,22 @@ void vmx_caps_report(const struct vmx_caps *caps, fmt_sink_fn sink, void *ctx)
     for (unsigned i = 0; i < vmx_used_controls_count; i++) {
         const struct vmx_ctl_desc *d = &vmx_used_controls[i];
         uint64_t cap = caps->ctl[d->reg];
-        fmt_format(sink, ctx, "vmx:   %-30s %-9s bit %-2d  can be 0: %-3s  can be 1: %s\n", d->name,
-                   vmx_ctl_reg_name(d->reg), bit_index(d->bit), vmx_ctl_can_be_0(cap, d->bit) ? "yes" : "no",
+        fmt_format(sink, ctx, "vmx:   %-30s %-9s bit %-2d  can be 0: %-3s  can be 1: %s\n",
+                   vmx_ctl_name(d->reg, d->bit), vmx_ctl_reg_name(d->reg), bit_index(d->bit), vmx_ctl_can_be_0(cap, d->bit) ? "yes" : "no",
                    vmx_ctl_can_be_1(cap, d->bit) ? "yes" : "no");
     }
+}
+
+unsigned vmx_ctl_report_missing(enum vmx_ctl_reg reg, uint32_t bits, fmt_sink_fn sink, void *ctx)
+{
+    unsigned count = 0;
+    for (; bits; bits &= bits - 1, count++) {
+        uint32_t bit = bits & -bits;
+        const char *name = vmx_ctl_name(reg, bit);
+        fmt_format(sink, ctx, "vmx: missing control: %s (%s bit %d)\n", name ? name : "reserved",
+                   vmx_ctl_reg_name(reg), bit_index(bit));
+    }
+    return count;
 }
 
 unsigned vmx_caps_check_required(const struct vmx_caps *caps, fmt_sink_fn sink, void *ctx)
@@ -117,11 +109,8 @@ unsigned vmx_caps_check_required(const struct vmx_caps *caps, fmt_sink_fn sink, 
     unsigned missing = 0;
     for (unsigned i = 0; i < vmx_used_controls_count; i++) {
         const struct vmx_ctl_desc *d = &vmx_used_controls[i];
-        if (d->required && vmx_ctl_missing(caps->ctl[d->reg], d->bit)) {
-            fmt_format(sink, ctx, "vmx: missing control: %s (%s bit %d)\n", d->name, vmx_ctl_reg_name(d->reg),
-                       bit_index(d->bit));
-            missing++;
-        }
+        if (d->required)
+            missing += vmx_ctl_report_missing(d->reg, vmx_ctl_missing(caps->ctl[d->reg], d->bit), sink, ctx);
     }
     return missing;
 }

@@ -6,15 +6,7 @@
 #include <stdint.h>
 
 #include "vmm/format.h"
-
-enum vmx_ctl_reg {
-    VMX_CTL_PIN,
-    VMX_CTL_PROC,
-    VMX_CTL_PROC2,
-    VMX_CTL_EXIT,
-    VMX_CTL_ENTRY,
-    VMX_CTL_COUNT
-};
+#include "vmx/ctl_names.h"
 
 struct vmx_caps {
     uint64_t basic;
@@ -38,8 +30,8 @@ uint32_t vmx_ctl_adjust(uint64_t cap, uint32_t wanted);
 /* The bits of needed that this CPU cannot set. */
 uint32_t vmx_ctl_missing(uint64_t cap, uint32_t needed);
 
+/* A control apicvisor uses; its name comes from vmx_ctl_name(). */
 struct vmx_ctl_desc {
-    const char *name;
     enum vmx_ctl_reg reg;
     uint32_t bit;
     bool required; /* apicvisor cannot run without it */
@@ -49,9 +41,8 @@ struct vmx_ctl_desc {
 extern const struct vmx_ctl_desc vmx_used_controls[];
 extern const unsigned vmx_used_controls_count;
 
-const char *vmx_ctl_reg_name(enum vmx_ctl_reg reg);
-/* The SDM name of one control bit, or NULL if it is not one apicvisor uses. */
-const char *vmx_ctl_name(enum vmx_ctl_reg reg, uint32_t bit);
+/* Prints "vmx: missing control: NAME (REG bit N)" for each bit of bits; returns how many. */
+unsigned vmx_ctl_report_missing(enum vmx_ctl_reg reg, uint32_t bits, fmt_sink_fn sink, void *ctx);
 
 /* Prints the decoded capability report, one line per used control. */
 void vmx_caps_report(const struct vmx_caps *caps, fmt_sink_fn sink, void *ctx);
