@@ -87,8 +87,8 @@ void vmx_caps_report(const struct vmx_caps *caps, fmt_sink_fn sink, void *ctx)
         const struct vmx_ctl_desc *d = &vmx_used_controls[i];
         uint64_t cap = caps->ctl[d->reg];
         fmt_format(sink, ctx, "vmx:   %-30s %-9s bit %-2d  can be 0: %-3s  can be 1: %s\n",
-                   vmx_ctl_name(d->reg, d->bit), vmx_ctl_reg_name(d->reg), bit_index(d->bit), vmx_ctl_can_be_0(cap, d->bit) ? "yes" : "no",
-                   vmx_ctl_can_be_1(cap, d->bit) ? "yes" : "no");
+                   vmx_ctl_name(d->reg, d->bit), vmx_ctl_reg_name(d->reg), bit_index(d->bit),
+                   vmx_ctl_can_be_0(cap, d->bit) ? "yes" : "no", vmx_ctl_can_be_1(cap, d->bit) ? "yes" : "no");
     }
 }
 
