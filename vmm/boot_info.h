@@ -20,6 +20,8 @@ struct boot_info {
     bool have_s5;
     uint64_t ap_trampoline;   /* a page below 1 MiB, reserved before ExitBootServices */
     uint64_t tsc_khz;         /* measured against the firmware's Stall() */
+    const void *guest_image;  /* the guest kernel file, read before ExitBootServices */
+    uint64_t guest_size;
 };
 
 /* The hypervisor after handover; runs on the BSP on a hypervisor stack, never returns. */

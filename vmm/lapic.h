@@ -9,6 +9,8 @@
 void lapic_init(void);
 bool lapic_x2apic(void);
 uint32_t lapic_id(void);
+void lapic_eoi(void);
+void lapic_mask_firmware_interrupts(void);
 /* Sends an IPI: icr_low is the ICR's low 32 bits (vector, delivery mode, level, trigger). */
 void lapic_send_ipi(uint32_t dest_apic_id, uint32_t icr_low);
 

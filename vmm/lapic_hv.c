@@ -44,3 +44,31 @@ void lapic_send_ipi(uint32_t dest, uint32_t icr_low)
     for (unsigned i = 0; i < 1000000 && (*xapic_reg(XAPIC_ICR_LO) & ICR_BUSY); i++)
         cpu_relax();
 }
+
+#define XAPIC_EOI 0xb0
+#define XAPIC_LVT_TIMER 0x320
+#define XAPIC_LVT_LINT0 0x350
+#define LVT_MASKED (1u << 16)
+
+void lapic_eoi(void)
+{
+    if (x2apic)
+        wrmsr(0x80b, 0);
+    else
+        *xapic_reg(XAPIC_EOI) = 0;
+}
+
+/* The firmware's timer interrupts (8259 or LAPIC timer) must not reach a hypervisor that never
+ * enables interrupts but acknowledges them on VM exit: mask them at the source. */
+void lapic_mask_firmware_interrupts(void)
+{
+    outb(0x21, 0xff); /* 8259 master and slave: all lines masked */
+    outb(0xa1, 0xff);
+    static const unsigned lvts[] = { XAPIC_LVT_TIMER, XAPIC_LVT_LINT0 };
+    for (unsigned i = 0; i < sizeof(lvts) / sizeof(lvts[0]); i++) {
+        if (x2apic)
+            wrmsr(0x800 + lvts[i] / 16, rdmsr(0x800 + lvts[i] / 16) | LVT_MASKED);
+        else
+            *xapic_reg(lvts[i]) |= LVT_MASKED;
+    }
+}

@@ -1,0 +1,23 @@
+/* VM-exit handling: one table indexed by basic exit reason (SDM Appendix C), and a single path
+ * for everything it does not handle, which dumps the VMCS and stops the guest. */
+#ifndef VMM_EXITS_H
+#define VMM_EXITS_H
+
+#include "vmm/vcpu.h"
+
+/* Counts the exit, then runs its handler. */
+enum exit_action exit_dispatch(struct vcpu *v, uint32_t exit_reason);
+
+/* Prints the decoded VMCS (and the vCPU's APIC state) of the current VMCS. */
+void vcpu_dump(struct vcpu *v, const char *why);
+
+/* Ends the guest: every vCPU stops at its next exit; code is the guest's exit status
+ * (0 passes). */
+void vm_power_off(struct vm *vm, uint64_t code, const char *why);
+
+/* Injects a hardware exception on the next entry (SDM 27.6 "Event Injection"). */
+void inject_exception(unsigned vector, bool has_error_code, uint32_t error_code);
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+
+#endif

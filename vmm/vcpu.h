@@ -1,0 +1,70 @@
+/* A guest and its virtual CPUs. */
+#ifndef VMM_VCPU_H
+#define VMM_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vlapic/mode.h"
+#include "vmm/guest_serial.h"
+#include "vmm/options.h"
+#include "vmx/caps.h"
+#include "vmx/controls.h"
+#include "vmx/ept.h"
+#include "vmx/vmcs_defs.h"
+
+/* Guest general-purpose registers not held in the VMCS, in the SDM's register-number order
+ * (as in exit qualifications: 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15),
+ * then CR2.  vmx/vmentry.asm depends on this layout. */
+struct guest_regs {
+    uint64_t gpr[16]; /* gpr[4] (RSP) is unused: the VMCS holds GUEST_RSP */
+    uint64_t cr2;
+};
+enum { REG_RAX = 0, REG_RCX = 1, REG_RDX = 2, REG_RBX = 3 };
+
+struct vm;
+
+struct vcpu {
+    struct guest_regs regs;  /* first: vmentry.asm takes a pointer to it */
+    unsigned id;             /* also the index of the physical CPU that runs it */
+    uint32_t apic_id;
+    struct vm *vm;
+    uint64_t vmcs;           /* physical address of its VMCS */
+    bool launched;
+    uint64_t apic_base;      /* the guest's IA32_APIC_BASE */
+    uint64_t vapic_page;     /* its virtual-APIC page */
+    uint64_t msr_bitmap;
+    struct guest_serial serial;
+    uint64_t exits[EXIT_REASON_COUNT];
+};
+
+struct vm {
+    const struct options *opts;
+    const struct vmx_caps *caps;
+    struct vmx_controls controls;
+    struct ept ept;
+    uint64_t eptp;
+    uint64_t ram_hpa, ram_size;   /* guest-physical [0, ram_size) is host [ram_hpa, ...) */
+    uint64_t io_bitmap_a, io_bitmap_b;
+    uint64_t apic_access_page;
+    unsigned nvcpus;
+    struct vcpu *vcpus;
+    uint32_t entry, multiboot_info; /* where vCPU 0 starts */
+    volatile bool powered_off;
+    volatile uint64_t exit_code;
+};
+
+enum exit_action {
+    EXIT_RESUME,  /* enter the guest again */
+    EXIT_STOP,    /* the guest is finished (powered off, or failed after a dump) */
+};
+
+typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
+
+/* vmx/vmentry.asm: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed (VM_INSTRUCTION_ERROR). */
+int vmx_run(struct guest_regs *regs, int launched);
+
+/* A host pointer to guest-physical [gpa, gpa + len), or NULL unless it is all guest RAM. */
+void *guest_ram_ptr(const struct vm *vm, uint64_t gpa, uint64_t len);
+
+#endif

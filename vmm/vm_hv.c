@@ -1,0 +1,223 @@
+#include "vmm/vm.h"
+
+#include <string.h>
+
+#include "vlapic/vapic_page.h"
+#include "vlapic/x2apic_msr.h"
+#include "vmm/console.h"
+#include "vmm/exit_names.h"
+#include "vmm/exits.h"
+#include "vmm/msr_bitmap.h"
+#include "vmm/multiboot.h"
+#include "vmx/vmcs_access.h"
+#include "vmx/vmcs_setup.h"
+
+#define XAPIC_DEFAULT_BASE 0xfee00000ull
+/* Ports the guest may use directly: the PIT and its gate (port 0x61) for timing; the host
+ * does not use them after handover. */
+static const uint16_t passthrough_ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
+
+static struct pmem *pm;
+static struct vcpu vcpu_table[APICVISOR_MAX_CPUS];
+
+static void console_sink(void *ctx, const char *s, size_t n)
+{
+    (void)ctx;
+    console_write(s, n);
+}
+
+static uint64_t alloc_zeroed_pages(uint64_t pages, uint64_t align)
+{
+    uint64_t pa = pmem_alloc(pm, pages, align, ~0ull);
+    if (pa)
+        memset((void *)pa, 0, pages * PAGE_SIZE);
+    return pa;
+}
+
+static void *ept_alloc_page(void *ctx)
+{
+    (void)ctx;
+    return (void *)alloc_zeroed_pages(1, PAGE_SIZE);
+}
+
+static uint64_t identity_v2p(void *ctx, void *p)
+{
+    (void)ctx;
+    return (uint64_t)p;
+}
+
+static void *identity_p2v(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    return (void *)pa;
+}
+
+static const struct page_alloc ept_pages = { ept_alloc_page, identity_v2p, identity_p2v, 0 };
+
+void *guest_ram_ptr(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+    if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+        return 0;
+    return (void *)(vm->ram_hpa + gpa);
+}
+
+static enum lapic_mode initial_mode(const struct options *o)
+{
+    return (o->x2apic == X2APIC_ON || o->x2apic == X2APIC_ONLY) ? LAPIC_MODE_X2APIC : LAPIC_MODE_XAPIC;
+}
+
+static int create_memory(struct vm *vm)
+{
+    vm->ram_size = (uint64_t)vm->opts->mem_mib << 20;
+    vm->ram_hpa = alloc_zeroed_pages(vm->ram_size / PAGE_SIZE, EPT_LARGE_PAGE_SIZE);
+    if (!vm->ram_hpa) {
+        kprintf("vm: cannot allocate %u MiB of guest RAM\n", vm->opts->mem_mib);
+        return -1;
+    }
+    int err = ept_init(&vm->ept, &ept_pages, vm->caps->ept_vpid);
+    if (!err)
+        err = ept_map(&vm->ept, 0, vm->ram_hpa, vm->ram_size, EPT_RWX, EPT_MEMTYPE_WB);
+    if (!err && (vm->controls.ctl[VMX_CTL_PROC2] & CPU2_VIRTUALIZE_APIC_ACCESSES)) {
+        /* SDM 30.4: accesses to this page are virtualized; its contents are never used. */
+        vm->apic_access_page = alloc_zeroed_pages(1, PAGE_SIZE);
+        err = vm->apic_access_page ? ept_map_page(&vm->ept, XAPIC_DEFAULT_BASE, vm->apic_access_page,
+                                                  EPT_READ | EPT_WRITE, EPT_MEMTYPE_UC)
+                                   : EPT_ERR_NO_MEMORY;
+    }
+    if (!err)
+        err = ept_eptp(&vm->ept, false, &vm->eptp);
+    if (err) {
+        kprintf("vm: building the EPT failed: %s\n", ept_error_name(err));
+        return -1;
+    }
+    kprintf("vm: %u MiB guest RAM at host 0x%lx, EPT root 0x%lx\n", vm->opts->mem_mib, (unsigned long)vm->ram_hpa,
+            (unsigned long)vm->ept.pml4_pa);
+    return 0;
+}
+
+static int create_io_bitmaps(struct vm *vm)
+{
+    vm->io_bitmap_a = alloc_zeroed_pages(1, PAGE_SIZE);
+    vm->io_bitmap_b = alloc_zeroed_pages(1, PAGE_SIZE);
+    if (!vm->io_bitmap_a || !vm->io_bitmap_b)
+        return -1;
+    /* SDM 25.6.4: bitmap A covers ports 0-0x7fff, B 0x8000-0xffff; a 1 bit exits. */
+    memset((void *)vm->io_bitmap_a, 0xff, PAGE_SIZE);
+    memset((void *)vm->io_bitmap_b, 0xff, PAGE_SIZE);
+    uint8_t *a = (uint8_t *)vm->io_bitmap_a;
+    for (unsigned i = 0; i < sizeof(passthrough_ports) / sizeof(passthrough_ports[0]); i++)
+        a[passthrough_ports[i] / 8] &= (uint8_t)~(1u << (passthrough_ports[i] % 8));
+    return 0;
+}
+
+static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned id, uint32_t apic_id)
+{
+    enum lapic_mode mode = initial_mode(vm->opts);
+    v->id = id;
+    v->apic_id = apic_id;
+    v->vm = vm;
+    v->vmcs = alloc_zeroed_pages(1, PAGE_SIZE);
+    v->vapic_page = alloc_zeroed_pages(1, PAGE_SIZE);
+    v->msr_bitmap = alloc_zeroed_pages(1, PAGE_SIZE);
+    if (!v->vmcs || !v->vapic_page || !v->msr_bitmap)
+        return -1;
+    v->apic_base = apic_base_reset_value(id == 0, vm->opts->x2apic);
+    /* seeds/001: every vCPU's page carries its own APIC ID, in the format of its mode. */
+    if (!vapic_page_seed((struct vapic_page *)v->vapic_page, apic_id, mode)) {
+        kprintf("vm: APIC ID %u cannot be seeded in %s mode\n", apic_id, lapic_mode_name(mode));
+        return -1;
+    }
+    msr_bitmap_init_guest((uint8_t *)v->msr_bitmap);
+    msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode);
+    return 0;
+}
+
+int vm_create(struct vm *vm, struct boot_info *bi)
+{
+    pm = &bi->pmem;
+    memset(vm, 0, sizeof(*vm));
+    vm->opts = &bi->opts;
+    vm->caps = &bi->caps;
+    vm->nvcpus = bi->ncpus;
+    vm->vcpus = vcpu_table;
+    enum lapic_mode mode = initial_mode(vm->opts);
+    struct vmx_config cfg = {
+        .x2apic_mode = mode == LAPIC_MODE_X2APIC,
+        .xapic_mode = mode == LAPIC_MODE_XAPIC,
+        .posted_interrupts = false,
+        .vpid = true,
+        .unrestricted_guest = true,
+    };
+    if (vmx_compute_controls(vm->caps, &cfg, &vm->controls, console_sink, 0)) {
+        kprintf("vm: this CPU lacks controls the guest needs\n");
+        return -1;
+    }
+    if (create_memory(vm) || create_io_bitmaps(vm))
+        return -1;
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        if (create_vcpu(vm, &vm->vcpus[i], i, bi->apic_id[i])) {
+            kprintf("vm: out of memory for vCPU %u\n", i);
+            return -1;
+        }
+    }
+    char err[160];
+    struct multiboot_load mb;
+    if (multiboot_load(bi->guest_image, bi->guest_size, (uint8_t *)vm->ram_hpa, vm->ram_size,
+                       vm->opts->guest_cmdline, &mb, err, sizeof(err))) {
+        kprintf("vm: cannot load the guest %s: %s\n", vm->opts->guest, err);
+        return -1;
+    }
+    kprintf("vm: guest %s loaded at 0x%x-0x%x, entry 0x%x, %u vCPUs, LAPIC starts in %s mode\n", vm->opts->guest,
+            mb.image_lo, mb.image_hi, mb.entry, vm->nvcpus, lapic_mode_name(mode));
+    vm->entry = mb.entry;
+    vm->multiboot_info = mb.info_addr;
+    return 0;
+}
+
+/* Runs the current VMCS until the vCPU stops. */
+static void vcpu_loop(struct vcpu *v)
+{
+    for (;;) {
+        if (vmx_run(&v->regs, v->launched)) {
+            uint32_t err = vmread32(VM_INSTRUCTION_ERROR);
+            kprintf("vcpu %u: %s failed: VM-instruction error %u (%s)\n", v->id, v->launched ? "VMRESUME" : "VMLAUNCH",
+                    err, vmx_instruction_error_name(err));
+            vcpu_dump(v, "VM-entry instruction failed");
+            vm_power_off(v->vm, 0x7f, "VM entry failed");
+            return;
+        }
+        v->launched = true;
+        uint32_t reason = vmread32(VM_EXIT_REASON);
+        if (exit_dispatch(v, reason) == EXIT_STOP || v->vm->powered_off)
+            return;
+    }
+}
+
+void vm_run_bsp(struct vm *vm)
+{
+    struct vcpu *v = &vm->vcpus[0];
+    if (vmcs_setup(v)) {
+        vm_power_off(vm, 0x7f, "VMCS setup failed");
+        return;
+    }
+    vmcs_guest_multiboot(v, vm->entry, vm->multiboot_info);
+    kprintf("vcpu 0: entering the guest at 0x%x\n", vm->entry);
+    vcpu_loop(v);
+}
+
+void vm_report(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        guest_serial_flush(&v->serial, v->id, console_sink, 0);
+        uint64_t total = 0;
+        for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+            total += v->exits[r];
+        kprintf("exits: vcpu %u: %lu in total\n", v->id, (unsigned long)total);
+        for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+            if (v->exits[r])
+                kprintf("exits:   %-28s %10lu\n", vmx_exit_reason_name(r), (unsigned long)v->exits[r]);
+    }
+    kprintf("apicvisor: verdict: %s (guest exit code %lu)\n", vm->exit_code == 0 ? "PASS" : "FAIL",
+            (unsigned long)vm->exit_code);
+}

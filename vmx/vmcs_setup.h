@@ -1,0 +1,15 @@
+/* Filling a vCPU's VMCS: host state, controls, and the guest state a vCPU starts in. */
+#ifndef VMX_VMCS_SETUP_H
+#define VMX_VMCS_SETUP_H
+
+#include "vmm/vcpu.h"
+
+/* VMCLEAR + VMPTRLD the vCPU's VMCS, then writes host state and controls.  Returns 0, or -1
+ * after printing why. */
+int vmcs_setup(struct vcpu *v);
+
+/* The Multiboot entry state (Multiboot 0.6.96, 3.2 "Machine state"): 32-bit protected mode,
+ * paging off, flat segments, EAX = magic, EBX = info address (needs unrestricted guest). */
+void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t info_addr);
+
+#endif
