@@ -29,6 +29,11 @@ EFI_STATUS memmap_report(void);
  * file apicvisor.cmdline beside the application, else nothing.  Names the source it used. */
 EFI_STATUS load_command_line(EFI_HANDLE image, char *out, UINTN out_size, const char **source);
 
+/* Reads a whole file of the application's own volume into loader-data pool memory. */
+EFI_STATUS esp_read_file(EFI_HANDLE image, const CHAR16 *path, void **data, UINTN *size);
+/* Same, for a file in the application's own directory. */
+EFI_STATUS esp_read_beside_image(EFI_HANDLE image, const CHAR16 *name, void **data, UINTN *size);
+
 /* Gathers what the hypervisor needs, exits boot services and continues in vmm_main().  Returns
  * only when something failed before ExitBootServices. */
 EFI_STATUS handover(EFI_HANDLE image, const struct options *opts, const struct cpu_list *cpus,

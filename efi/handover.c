@@ -75,6 +75,19 @@ EFI_STATUS handover(EFI_HANDLE image, const struct options *opts, const struct c
     bi->have_s5 = acpi_find_s5(find_rsdp(), &bi->s5);
     if (!bi->have_s5)
         kprintf("handover: no ACPI S5 information; power-off will use the emulator ports only\n");
+    CHAR16 guest_path[sizeof(opts->guest)];
+    for (UINTN i = 0; i < sizeof(opts->guest); i++)
+        guest_path[i] = (CHAR16)(unsigned char)opts->guest[i];
+    void *guest = NULL;
+    UINTN guest_size = 0;
+    st = esp_read_file(image, guest_path, &guest, &guest_size);
+    if (EFI_ERROR(st)) {
+        kprintf("handover: cannot read the guest kernel '%s' (status 0x%lx)\n", opts->guest, (unsigned long)st);
+        return st;
+    }
+    bi->guest_image = guest;
+    bi->guest_size = guest_size;
+    kprintf("handover: guest kernel %s, %lu bytes\n", opts->guest, (unsigned long)guest_size);
     bi->tsc_khz = measure_tsc_khz();
     kprintf("handover: TSC %lu kHz, AP trampoline at 0x%lx, ACPI PM1a_CNT 0x%x SLP_TYPa %u\n",
             (unsigned long)bi->tsc_khz, (unsigned long)tramp, bi->s5.pm1a_cnt, bi->s5.slp_typa);

@@ -12,6 +12,7 @@
 #include "vmm/power.h"
 #include "vmm/smp.h"
 #include "vmm/tsc.h"
+#include "vmm/vm.h"
 #include "vmx/vmxon.h"
 
 struct percpu percpus[APICVISOR_MAX_CPUS];
@@ -117,6 +118,10 @@ __attribute__((noreturn)) void vmm_main(struct boot_info *bi)
     kprintf("vmm: %u of %u CPUs in VMX root operation\n", in_root, ncpus);
     if (in_root != ncpus)
         fatal("not every CPU entered VMX root operation");
-    kprintf("apicvisor: verdict: PASS (no guest yet)\n");
-    power_off(&bi->s5, bi->have_s5, 0);
+    static struct vm vm;
+    if (vm_create(&vm, bi))
+        fatal("cannot create the guest");
+    vm_run_bsp(&vm);
+    vm_report(&vm);
+    power_off(&bi->s5, bi->have_s5, (unsigned)vm.exit_code);
 }
