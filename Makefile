@@ -41,10 +41,10 @@ HOST_OBJS := $(HOST_SRCS:%.c=$(B)/host/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
-.PHONY: all efi guest unit setup run test test-unit test-integration clean help
+.PHONY: all efi guest test-guests unit setup run test test-unit test-integration clean help
 .DELETE_ON_ERROR:
 
-all: efi guest unit
+all: efi guest test-guests unit
 
 efi: $(B)/apicvisor.efi $(B)/poweroff.efi
 
@@ -105,6 +105,18 @@ $(B)/unit/%: tests/unit/%.c $(B)/libapicvisor-host.a
 unit: $(UNIT_BINS)
 
 -include guest/guest.mk
+
+# Small Multiboot guests for the integration tests (tests/guests/).
+TEST_GUESTS := $(patsubst tests/guests/%.asm,$(B)/test-guests/%.elf,$(wildcard tests/guests/*.asm))
+test-guests: $(TEST_GUESTS)
+
+$(B)/test-guests/%.o: tests/guests/%.asm tests/guests/common.inc
+	@mkdir -p $(dir $@)
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f elf32 -Itests/guests/ $< -o $@
+
+$(B)/test-guests/%.elf: $(B)/test-guests/%.o
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -Ttext=0x100000 -z noexecstack $< -o $@
 
 setup:
 	@scripts/setup.sh --check >/dev/null 2>&1 || scripts/setup.sh
