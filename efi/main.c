@@ -10,12 +10,6 @@
 
 extern const char apicvisor_build_id[];
 
-static void console_sink(void *ctx, const char *s, size_t n)
-{
-    (void)ctx;
-    console_write(s, n);
-}
-
 /* Ends with a clear status line; errors go back to the firmware, which reports them too. */
 static EFI_STATUS finish(EFI_STATUS status, const char *why)
 {
@@ -48,9 +42,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         kprintf("error: %s\n", err);
         return finish(EFI_INVALID_PARAMETER, "bad command line");
     }
-    kprintf("options: ");
-    options_print(&opts, console_sink, 0);
-    kprintf("\n");
+    struct console_lines out = { .used = 0 };
+    fmt_format(console_lines_sink, &out, "options: ");
+    options_print(&opts, console_lines_sink, &out);
+    fmt_format(console_lines_sink, &out, "\n");
 
     if (EFI_ERROR(memmap_report()))
         return finish(EFI_OUT_OF_RESOURCES, "cannot read the memory map");

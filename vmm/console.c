@@ -39,20 +39,14 @@ void console_write(const char *s, size_t n)
     spin_unlock(&console_lock);
 }
 
-/* Formats into a line buffer first so a whole message reaches the sinks under one lock hold. */
-struct line {
-    char buf[160];
-    size_t used;
-};
-
+/* kvprintf formats into a buffer first so a whole message reaches the sinks under one lock
+ * hold; console_lines does the same one line at a time for output made in many pieces. */
 static void line_sink(void *ctx, const char *s, size_t n)
 {
-    struct line *l = ctx;
+    struct console_lines *l = ctx;
     while (n) {
-        if (l->used == sizeof(l->buf)) {
-            write_unlocked(l->buf, l->used);
-            l->used = 0;
-        }
+        if (l->used == sizeof(l->buf))
+            console_lines_flush(l);
         size_t room = sizeof(l->buf) - l->used;
         size_t take = n < room ? n : room;
         for (size_t i = 0; i < take; i++)
@@ -63,9 +57,28 @@ static void line_sink(void *ctx, const char *s, size_t n)
     }
 }
 
+void console_lines_flush(struct console_lines *l)
+{
+    if (l->locked)
+        write_unlocked(l->buf, l->used);
+    else
+        console_write(l->buf, l->used);
+    l->used = 0;
+}
+
+void console_lines_sink(void *ctx, const char *s, size_t n)
+{
+    struct console_lines *l = ctx;
+    for (size_t i = 0; i < n; i++) {
+        line_sink(l, s + i, 1);
+        if (s[i] == '\n')
+            console_lines_flush(l);
+    }
+}
+
 void kvprintf(const char *fmt, va_list ap)
 {
-    struct line l = { .used = 0 };
+    struct console_lines l = { .used = 0, .locked = true };
     spin_lock(&console_lock);
     fmt_vformat(line_sink, &l, fmt, ap);
     write_unlocked(l.buf, l.used);

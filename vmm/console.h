@@ -4,6 +4,7 @@
 #define VMM_CONSOLE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef void (*console_sink_fn)(const char *s, size_t n);
@@ -15,6 +16,17 @@ int console_add_sink(console_sink_fn sink);
 void console_remove_sink(console_sink_fn sink);
 
 void console_write(const char *s, size_t n);
+
+/* A fmt sink (ctx: a struct console_lines on the caller's stack) that writes whole lines, each
+ * under the console lock, so output made in many pieces never mixes with another CPU's within a
+ * line.  console_lines_flush writes what is left. */
+struct console_lines {
+    char buf[160];
+    size_t used;
+    bool locked; /* internal: the console lock is already held */
+};
+void console_lines_sink(void *ctx, const char *s, size_t n);
+void console_lines_flush(struct console_lines *l);
 void kvprintf(const char *fmt, va_list ap);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -21,7 +21,7 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 void idt_init(void)
 {
     for (unsigned v = 0; v < 32; v++) {
-        uint64_t handler = (uint64_t)(exception_stubs + v * EXCEPTION_STUB_SIZE);
+        uint64_t handler = v == 2 ? (uint64_t)nmi_return : (uint64_t)(exception_stubs + v * EXCEPTION_STUB_SIZE);
         idt[v] = (struct idt_gate){
             .offset_lo = (uint16_t)handler,
             .selector = GDT_CODE64,

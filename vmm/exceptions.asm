@@ -51,6 +51,12 @@ exception_common:
     hlt
     jmp .hang
 
+; NMIs in VMX root operation are IPIs for a vCPU of this CPU (its nmi_pending flag is already
+; set and the next VM entry injects it): nothing to do but return.
+global nmi_return
+nmi_return:
+    iretq
+
 ; void switch_stack(uint64_t stack_top, void (*fn)(void *), void *arg): never returns.
 global switch_stack
 switch_stack:

@@ -16,6 +16,9 @@ struct exception_frame {
 extern const char exception_stubs[];
 #define EXCEPTION_STUB_SIZE 16
 
+/* The NMI entry: returns at once (see exceptions.asm). */
+extern const char nmi_return[];
+
 const char *exception_name(unsigned vector);
 
 /* Switches to stack_top and calls fn(arg); does not return. */

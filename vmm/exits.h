@@ -8,6 +8,9 @@
 /* Counts the exit, then runs its handler. */
 enum exit_action exit_dispatch(struct vcpu *v, uint32_t exit_reason);
 
+/* Reports why, dumps the VMCS and ends the guest (the single path for what cannot go on). */
+enum exit_action exit_stop(struct vcpu *v, const char *why);
+
 /* Prints the decoded VMCS (and the vCPU's APIC state) of the current VMCS. */
 void vcpu_dump(struct vcpu *v, const char *why);
 

@@ -1,6 +1,7 @@
 #include "vmm/exits.h"
 
 #include "apicvisor/hypercall.h"
+#include "vmm/apic_virt.h"
 #include "vmm/console.h"
 #include "vmm/cpu.h"
 #include "vmm/cpuid_policy.h"
@@ -8,14 +9,11 @@
 #include "vmm/hypercall.h"
 #include "vmm/lapic.h"
 #include "vmm/msr.h"
+#include "vmm/percpu.h"
+#include "vmm/spinlock.h"
+#include "vmm/vcpu_dump.h"
 #include "vmm/vmcs_dump.h"
 #include "vmx/vmcs_access.h"
-
-static void console_sink(void *ctx, const char *s, size_t n)
-{
-    (void)ctx;
-    console_write(s, n);
-}
 
 void inject_exception(unsigned vector, bool has_error_code, uint32_t error_code)
 {
@@ -41,20 +39,29 @@ static enum exit_action skip_instruction(void)
 void vcpu_dump(struct vcpu *v, const char *why)
 {
     kprintf("vcpu %u: VMCS dump (%s)\n", v->id, why);
-    vmcs_dump(&vmcs_current_reader, v->vm->caps, 0, console_sink, 0);
+    v->dumped = true;
+    struct vmcs_dump_apic_hook apic_dump_hook = { vcpu_apic_dump, v };
+    static spinlock_t dump_lock; /* one dump at a time: several vCPUs can fail together */
+    struct console_lines out = { .used = 0 };
+    spin_lock(&dump_lock);
+    vmcs_dump(&vmcs_current_reader, v->vm->caps, &apic_dump_hook, console_lines_sink, &out);
+    console_lines_flush(&out);
+    spin_unlock(&dump_lock);
 }
 
 void vm_power_off(struct vm *vm, uint64_t code, const char *why)
 {
     if (!vm->powered_off) {
         vm->exit_code = code;
+        vm->stopped_by = this_cpu()->cpu;
         vm->powered_off = true;
         kprintf("apicvisor: guest powered off (%s), exit code %lu\n", why, (unsigned long)code);
     }
 }
 
-static enum exit_action stop_with_dump(struct vcpu *v, const char *why)
+enum exit_action exit_stop(struct vcpu *v, const char *why)
 {
+    kprintf("vcpu %u: stopping the guest: %s\n", v->id, why);
     vcpu_dump(v, why);
     vm_power_off(v->vm, 0x7f, why);
     return EXIT_STOP;
@@ -65,14 +72,30 @@ static enum exit_action handle_unhandled(struct vcpu *v)
     uint32_t reason = vmread32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
     kprintf("vcpu %u: unhandled VM exit %u (%s) at rip 0x%lx\n", v->id, reason, vmx_exit_reason_name(reason),
             (unsigned long)vmread_natural(GUEST_RIP));
-    return stop_with_dump(v, "unhandled VM exit");
+    return exit_stop(v, "unhandled VM exit");
 }
 
 static enum exit_action handle_nmi_or_exception(struct vcpu *v)
 {
     uint32_t info = vmread32(VM_EXIT_INTR_INFO);
-    if (((info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT) == INTR_TYPE_NMI)
-        return EXIT_RESUME; /* a host NMI: nothing of the guest's */
+    /* An NMI IPI for this vCPU (its nmi_pending is set, apic_prepare_entry injects it) or a
+     * stray host NMI: either way nothing to do here. */
+    if (((info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT) == INTR_TYPE_NMI) {
+        /* An NMI that causes a VM exit leaves NMIs blocked in root operation until the next
+         * IRET, as one delivered through the IDT would (KVM runs its NMI handler for the same
+         * reason); without an IRET this CPU would never see another NMI. */
+        __asm__ volatile("mov %%rsp, %%rax\n\t"
+                         "pushq $0x10\n\t"
+                         "pushq %%rax\n\t"
+                         "pushfq\n\t"
+                         "pushq $0x08\n\t"
+                         "leaq 1f(%%rip), %%rax\n\t"
+                         "pushq %%rax\n\t"
+                         "iretq\n"
+                         "1:"
+                         ::: "rax", "memory");
+        return EXIT_RESUME;
+    }
     return handle_unhandled(v);
 }
 
@@ -87,7 +110,7 @@ static enum exit_action handle_external_interrupt(struct vcpu *v)
 static enum exit_action handle_triple_fault(struct vcpu *v)
 {
     kprintf("vcpu %u: triple fault at rip 0x%lx\n", v->id, (unsigned long)vmread_natural(GUEST_RIP));
-    return stop_with_dump(v, "guest triple fault");
+    return exit_stop(v, "guest triple fault");
 }
 
 static enum exit_action handle_cpuid(struct vcpu *v)
@@ -98,7 +121,7 @@ static enum exit_action handle_cpuid(struct vcpu *v)
         .apic_id = v->apic_id,
         .nvcpus = v->vm->nvcpus,
         .x2apic = v->vm->opts->x2apic != X2APIC_OFF,
-        .tsc_deadline = false,
+        .tsc_deadline = v->vm->preemption_timer,
     };
     cpuid_guest_view(&view, leaf, subleaf, &r);
     v->regs.gpr[REG_RAX] = r.eax;
@@ -113,7 +136,7 @@ static enum exit_action handle_hlt(struct vcpu *v)
     if (!(vmread_natural(GUEST_RFLAGS) & (1u << 9))) {
         kprintf("vcpu %u: HLT with interrupts disabled at rip 0x%lx: the vCPU can never wake up\n", v->id,
                 (unsigned long)vmread_natural(GUEST_RIP));
-        return stop_with_dump(v, "HLT with interrupts disabled");
+        return exit_stop(v, "HLT with interrupts disabled");
     }
     skip_instruction();
     /* Entering with activity state HLT (SDM 25.4.2) lets the CPU wait in the guest's HLT. */
@@ -165,13 +188,17 @@ static enum exit_action handle_io(struct vcpu *v)
     uint64_t *rax = &v->regs.gpr[REG_RAX];
     if (string) {
         kprintf("vcpu %u: string I/O on port 0x%x is not emulated\n", v->id, port);
-        return stop_with_dump(v, "string I/O");
+        return exit_stop(v, "string I/O");
     }
     if (guest_serial_claims(port)) {
         if (in)
             *rax = (*rax & ~0xffull) | guest_serial_read(&v->serial, port);
         else
-            guest_serial_write(&v->serial, port, (uint8_t)*rax, v->id, console_sink, 0);
+        {
+            struct console_lines out = { .used = 0 };
+            guest_serial_write(&v->serial, port, (uint8_t)*rax, v->id, console_lines_sink, &out);
+            console_lines_flush(&out);
+        }
         return skip_instruction();
     }
     if (!in && port == PORT_QEMU_DEBUG_EXIT) {
@@ -199,8 +226,10 @@ static enum exit_action handle_io(struct vcpu *v)
 
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+    bool gp;
+    if (apic_msr_read(v, msr, val, &gp))
+        return !gp;
     switch (msr) {
-    case MSR_IA32_APIC_BASE: *val = v->apic_base; return true;
     case MSR_IA32_EFER: *val = vmread64(GUEST_IA32_EFER); return true;
     case MSR_IA32_PAT: *val = vmread64(GUEST_IA32_PAT); return true;
     case MSR_IA32_MISC_ENABLE: *val = 1; return true; /* fast strings only */
@@ -211,7 +240,9 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    (void)v;
+    bool gp;
+    if (apic_msr_write(v, msr, val, &gp))
+        return !gp;
     switch (msr) {
     case MSR_IA32_EFER: {
         if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
@@ -289,14 +320,14 @@ static enum exit_action handle_ept_violation(struct vcpu *v)
     kprintf("vcpu %u: EPT violation: %s at guest-physical 0x%lx (rip 0x%lx): not guest RAM\n", v->id,
             (q & 4) ? "instruction fetch" : (q & 2) ? "write" : "read", (unsigned long)gpa,
             (unsigned long)vmread_natural(GUEST_RIP));
-    return stop_with_dump(v, "EPT violation");
+    return exit_stop(v, "EPT violation");
 }
 
 static enum exit_action handle_ept_misconfig(struct vcpu *v)
 {
     kprintf("vcpu %u: EPT misconfiguration at guest-physical 0x%lx\n", v->id,
             (unsigned long)vmread64(GUEST_PHYSICAL_ADDRESS));
-    return stop_with_dump(v, "EPT misconfiguration");
+    return exit_stop(v, "EPT misconfiguration");
 }
 
 static enum exit_action handle_vmx_instruction(struct vcpu *v)
@@ -311,7 +342,13 @@ static enum exit_action handle_entry_failure(struct vcpu *v)
     uint32_t reason = vmread32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK;
     kprintf("vcpu %u: VM entry failed: %s (exit qualification %lu)\n", v->id, vmx_exit_reason_name(reason),
             (unsigned long)vmread_natural(EXIT_QUALIFICATION));
-    return stop_with_dump(v, "VM-entry failure");
+    return exit_stop(v, "VM-entry failure");
+}
+
+static enum exit_action handle_window(struct vcpu *v)
+{
+    (void)v;
+    return EXIT_RESUME; /* apic_prepare_entry injects the NMI that waited for this window */
 }
 
 static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
@@ -341,6 +378,12 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_REASON_MACHINE_CHECK] = handle_entry_failure,
     [EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
     [EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
+    [EXIT_REASON_INIT_SIGNAL] = handle_init_signal,
+    [EXIT_REASON_SIPI] = handle_sipi,
+    [EXIT_REASON_NMI_WINDOW] = handle_window,
+    [EXIT_REASON_APIC_ACCESS] = handle_apic_access,
+    [EXIT_REASON_APIC_WRITE] = handle_apic_write,
+    [EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 };
 
 enum exit_action exit_dispatch(struct vcpu *v, uint32_t exit_reason)

@@ -18,6 +18,8 @@
 struct percpu percpus[APICVISOR_MAX_CPUS];
 unsigned ncpus;
 static struct boot_info *boot;
+static struct vm vm;
+static volatile bool vm_ready;
 
 static void *identity(uint64_t pa)
 {
@@ -74,8 +76,11 @@ static void ap_main(void *arg)
     if (lapic_id() != pc->apic_id)
         kprintf("cpu %u: started as APIC ID %u, expected %u\n", pc->cpu, lapic_id(), pc->apic_id);
     enter_vmx_root(pc);
-    /* Until vCPUs exist an AP has nothing to do: halt with interrupts off (an INIT or NMI
-     * still reaches it). */
+    /* The BSP builds the VM; each AP then runs its own vCPU. */
+    while (!vm_ready)
+        cpu_relax();
+    if (pc->in_vmx_root && pc->cpu < vm.nvcpus)
+        vm_run_ap(&vm, pc->cpu);
     for (;;)
         __asm__ volatile("cli; hlt");
 }
@@ -118,9 +123,10 @@ __attribute__((noreturn)) void vmm_main(struct boot_info *bi)
     kprintf("vmm: %u of %u CPUs in VMX root operation\n", in_root, ncpus);
     if (in_root != ncpus)
         fatal("not every CPU entered VMX root operation");
-    static struct vm vm;
+    lapic_mask_firmware_interrupts();
     if (vm_create(&vm, bi))
         fatal("cannot create the guest");
+    vm_ready = true;
     vm_run_bsp(&vm);
     vm_report(&vm);
     power_off(&bi->s5, bi->have_s5, (unsigned)vm.exit_code);

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "vlapic/mode.h"
+#include "vlapic/pi_desc.h"
+#include "vlapic/vlapic.h"
 #include "vmm/guest_serial.h"
 #include "vmm/options.h"
 #include "vmx/caps.h"
@@ -33,6 +35,13 @@ struct vcpu {
     bool launched;
     uint64_t apic_base;      /* the guest's IA32_APIC_BASE */
     uint64_t vapic_page;     /* its virtual-APIC page */
+    struct vlapic vlapic;    /* the emulated part of its LAPIC */
+    struct pi_desc *pi_desc; /* its posted-interrupt descriptor */
+    volatile bool nmi_pending; /* an NMI IPI waits for injection */
+    volatile bool entered;   /* it has reached its first VM entry */
+    bool dumped;             /* its VMCS has been dumped since it stopped */
+    volatile bool stopped;   /* it has left its run loop for good */
+    volatile bool waiting_for_sipi; /* parked after INIT (or at start), until a SIPI */
     uint64_t msr_bitmap;
     struct guest_serial serial;
     uint64_t exits[EXIT_REASON_COUNT];
@@ -47,10 +56,14 @@ struct vm {
     uint64_t ram_hpa, ram_size;   /* guest-physical [0, ram_size) is host [ram_hpa, ...) */
     uint64_t io_bitmap_a, io_bitmap_b;
     uint64_t apic_access_page;
+    uint8_t pi_vector;            /* posted-interrupt notification vector */
+    unsigned preemption_shift;    /* the VMX-preemption timer counts TSC >> this (SDM A.6) */
+    bool preemption_timer;        /* the CPU has one: the LAPIC timer and TSC-deadline use it */
     unsigned nvcpus;
     struct vcpu *vcpus;
     uint32_t entry, multiboot_info; /* where vCPU 0 starts */
     volatile bool powered_off;
+    unsigned stopped_by;          /* the vCPU that powered the guest off */
     volatile uint64_t exit_code;
 };
 

@@ -12,6 +12,9 @@ int vm_create(struct vm *vm, struct boot_info *bi);
 /* Runs vCPU 0 from the Multiboot entry until the guest powers off or fails. */
 void vm_run_bsp(struct vm *vm);
 
+/* Runs vCPU id (an AP) on the calling CPU: parked in wait-for-SIPI until the guest starts it. */
+void vm_run_ap(struct vm *vm, unsigned id);
+
 /* The exit table of every vCPU and the verdict line. */
 void vm_report(struct vm *vm);
 

@@ -4,27 +4,30 @@
 
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
+#include "vmm/apic_virt.h"
 #include "vmm/console.h"
+#include "vmm/lapic.h"
 #include "vmm/exit_names.h"
 #include "vmm/exits.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/multiboot.h"
 #include "vmx/vmcs_access.h"
 #include "vmx/vmcs_setup.h"
+#include "vmm/cpu.h"
+#include "vmm/tsc.h"
+
+#define ICR_DM_NMI_HOST (4u << 8)
 
 #define XAPIC_DEFAULT_BASE 0xfee00000ull
+#define PI_NOTIFICATION_VECTOR 0xf2 /* above every vector the guest's devices could use */
+#define VMX_MISC_WAIT_FOR_SIPI (1ull << 8)   /* SDM A.6 */
+#define VMX_MISC_PREEMPTION_SHIFT 0x1full
 /* Ports the guest may use directly: the PIT and its gate (port 0x61) for timing; the host
  * does not use them after handover. */
 static const uint16_t passthrough_ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
 
 static struct pmem *pm;
 static struct vcpu vcpu_table[APICVISOR_MAX_CPUS];
-
-static void console_sink(void *ctx, const char *s, size_t n)
-{
-    (void)ctx;
-    console_write(s, n);
-}
 
 static uint64_t alloc_zeroed_pages(uint64_t pages, uint64_t align)
 {
@@ -119,14 +122,18 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned id, uint32_t apic
     v->vmcs = alloc_zeroed_pages(1, PAGE_SIZE);
     v->vapic_page = alloc_zeroed_pages(1, PAGE_SIZE);
     v->msr_bitmap = alloc_zeroed_pages(1, PAGE_SIZE);
-    if (!v->vmcs || !v->vapic_page || !v->msr_bitmap)
+    /* A page of its own: Bochs 3.0 wants the descriptor 4 KiB aligned (PLATFORM.md). */
+    v->pi_desc = (struct pi_desc *)alloc_zeroed_pages(1, PAGE_SIZE);
+    if (!v->vmcs || !v->vapic_page || !v->msr_bitmap || !v->pi_desc)
         return -1;
+    pi_desc_init(v->pi_desc, vm->pi_vector, apic_id, lapic_x2apic());
     v->apic_base = apic_base_reset_value(id == 0, vm->opts->x2apic);
     /* seeds/001: every vCPU's page carries its own APIC ID, in the format of its mode. */
     if (!vapic_page_seed((struct vapic_page *)v->vapic_page, apic_id, mode)) {
         kprintf("vm: APIC ID %u cannot be seeded in %s mode\n", apic_id, lapic_mode_name(mode));
         return -1;
     }
+    vlapic_init(&v->vlapic, (struct vapic_page *)v->vapic_page, apic_id, mode);
     msr_bitmap_init_guest((uint8_t *)v->msr_bitmap);
     msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode);
     return 0;
@@ -144,14 +151,24 @@ int vm_create(struct vm *vm, struct boot_info *bi)
     struct vmx_config cfg = {
         .x2apic_mode = mode == LAPIC_MODE_X2APIC,
         .xapic_mode = mode == LAPIC_MODE_XAPIC,
-        .posted_interrupts = false,
+        .posted_interrupts = true,
         .vpid = true,
         .unrestricted_guest = true,
     };
-    if (vmx_compute_controls(vm->caps, &cfg, &vm->controls, console_sink, 0)) {
+    struct console_lines out = { .used = 0 };
+    unsigned missing = vmx_compute_controls(vm->caps, &cfg, &vm->controls, console_lines_sink, &out);
+    console_lines_flush(&out);
+    if (missing) {
         kprintf("vm: this CPU lacks controls the guest needs\n");
         return -1;
     }
+    if (vm->nvcpus > 1 && !(vm->caps->misc & VMX_MISC_WAIT_FOR_SIPI)) {
+        kprintf("vm: the CPU has no wait-for-SIPI activity state (IA32_VMX_MISC[8]) to park APs in\n");
+        return -1;
+    }
+    vm->pi_vector = PI_NOTIFICATION_VECTOR;
+    vm->preemption_timer = vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PIN], PIN_VMX_PREEMPTION_TIMER);
+    vm->preemption_shift = (unsigned)(vm->caps->misc & VMX_MISC_PREEMPTION_SHIFT);
     if (create_memory(vm) || create_io_bitmaps(vm))
         return -1;
     for (unsigned i = 0; i < vm->nvcpus; i++) {
@@ -178,6 +195,8 @@ int vm_create(struct vm *vm, struct boot_info *bi)
 static void vcpu_loop(struct vcpu *v)
 {
     for (;;) {
+        apic_prepare_entry(v);
+        v->entered = true;
         if (vmx_run(&v->regs, v->launched)) {
             uint32_t err = vmread32(VM_INSTRUCTION_ERROR);
             kprintf("vcpu %u: %s failed: VM-instruction error %u (%s)\n", v->id, v->launched ? "VMRESUME" : "VMLAUNCH",
@@ -189,8 +208,27 @@ static void vcpu_loop(struct vcpu *v)
         v->launched = true;
         uint32_t reason = vmread32(VM_EXIT_REASON);
         if (exit_dispatch(v, reason) == EXIT_STOP || v->vm->powered_off)
-            return;
+            break;
     }
+    /* A failed guest: every vCPU shows where it was, not only the one that noticed. */
+    if (v->vm->exit_code != 0 && !v->dumped)
+        vcpu_dump(v, v->id == v->vm->stopped_by ? "the guest reported a failure" : "the guest failed on another vCPU");
+    v->stopped = true;
+}
+
+/* The other vCPUs run on until their next VM exit; an NMI forces one (NMI exiting). */
+static void stop_other_vcpus(struct vm *vm, unsigned self)
+{
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        if (i != self && vm->vcpus[i].entered && !vm->vcpus[i].stopped)
+            lapic_send_ipi(vm->vcpus[i].apic_id, ICR_DM_NMI_HOST);
+    uint64_t t0 = rdtsc();
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        while (i != self && vm->vcpus[i].entered && !vm->vcpus[i].stopped && !tsc_elapsed_us(t0, 20000000))
+            cpu_relax();
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        if (i != self && vm->vcpus[i].entered && !vm->vcpus[i].stopped)
+            kprintf("vcpu %u: did not stop within 20 s (in wait-for-SIPI, or stuck in the hypervisor)\n", i);
 }
 
 void vm_run_bsp(struct vm *vm)
@@ -201,15 +239,35 @@ void vm_run_bsp(struct vm *vm)
         return;
     }
     vmcs_guest_multiboot(v, vm->entry, vm->multiboot_info);
+    apic_apply_mode(v, v->vlapic.mode);
+    /* The APs wait in wait-for-SIPI before the guest can send them INIT-SIPI-SIPI. */
+    for (unsigned i = 1; i < vm->nvcpus; i++)
+        while (!vm->vcpus[i].entered && !vm->powered_off)
+            cpu_relax();
     kprintf("vcpu 0: entering the guest at 0x%x\n", vm->entry);
+    vcpu_loop(v);
+}
+
+void vm_run_ap(struct vm *vm, unsigned id)
+{
+    struct vcpu *v = &vm->vcpus[id];
+    if (vmcs_setup(v)) {
+        vm_power_off(vm, 0x7f, "VMCS setup failed");
+        v->entered = true;
+        return;
+    }
+    apic_reset_to_wait_for_sipi(v);
     vcpu_loop(v);
 }
 
 void vm_report(struct vm *vm)
 {
+    stop_other_vcpus(vm, 0);
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        guest_serial_flush(&v->serial, v->id, console_sink, 0);
+        struct console_lines out = { .used = 0 };
+        guest_serial_flush(&v->serial, v->id, console_lines_sink, &out);
+        console_lines_flush(&out);
         uint64_t total = 0;
         for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
             total += v->exits[r];

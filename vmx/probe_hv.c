@@ -5,12 +5,6 @@
 #include "vmm/msr.h"
 #include "vmx/feature_control.h"
 
-static void console_sink(void *ctx, const char *s, size_t n)
-{
-    (void)ctx;
-    console_write(s, n);
-}
-
 bool vmx_probe(struct vmx_caps *caps)
 {
     /* CPUID first: QEMU TCG hangs a vCPU that sets CR4.VMXE, and rdmsr of the VMX MSRs #GPs. */
@@ -34,8 +28,10 @@ bool vmx_probe(struct vmx_caps *caps)
         return false;
     }
     vmx_caps_read(caps, rdmsr);
-    vmx_caps_report(caps, console_sink, 0);
-    unsigned missing = vmx_caps_check_required(caps, console_sink, 0);
+    struct console_lines out = { .used = 0 };
+    vmx_caps_report(caps, console_lines_sink, &out);
+    unsigned missing = vmx_caps_check_required(caps, console_lines_sink, &out);
+    console_lines_flush(&out);
     if (missing) {
         kprintf("vmx: not usable: %u required control%s missing\n", missing, missing == 1 ? " is" : "s are");
         return false;

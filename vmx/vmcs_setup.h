@@ -12,4 +12,9 @@ int vmcs_setup(struct vcpu *v);
  * paging off, flat segments, EAX = magic, EBX = info address (needs unrestricted guest). */
 void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t info_addr);
 
+/* The state after INIT and a start-up IPI with this vector (SDM 10.1.1, table "IA-32 and
+ * Intel 64 Processor States Following Power-up, Reset, or INIT"; 9.4.4): real mode at
+ * vector << 12 (needs unrestricted guest). */
+void vmcs_guest_startup(struct vcpu *v, uint8_t vector);
+
 #endif

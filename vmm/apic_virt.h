@@ -1,0 +1,29 @@
+/* The VMX side of APIC virtualization: what runs on VM exits that concern the local APIC, IPI
+ * delivery through posted interrupts, and the work done before every VM entry. */
+#ifndef VMM_APIC_VIRT_H
+#define VMM_APIC_VIRT_H
+
+#include "vmm/vcpu.h"
+
+/* RDMSR/WRMSR of IA32_APIC_BASE, 0x800-0x8FF and IA32_TSC_DEADLINE.  Return false when msr is
+ * not an APIC MSR; otherwise *gp says whether the access must fault. */
+bool apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp);
+bool apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp);
+
+enum exit_action handle_apic_write(struct vcpu *v);
+enum exit_action handle_apic_access(struct vcpu *v);
+enum exit_action handle_init_signal(struct vcpu *v);
+enum exit_action handle_sipi(struct vcpu *v);
+enum exit_action handle_preemption_timer(struct vcpu *v);
+
+/* Before each VM entry: the timer, posted interrupts not yet in the IRR, RVI, a pending NMI,
+ * the preemption-timer deadline, and waking a halted vCPU that has an interrupt. */
+void apic_prepare_entry(struct vcpu *v);
+
+/* The VMCS controls and MSR bitmap of a vCPU whose LAPIC is in mode (after VMPTRLD). */
+void apic_apply_mode(struct vcpu *v, enum lapic_mode mode);
+
+/* Puts a vCPU into wait-for-SIPI with a fresh LAPIC (an INIT, and every AP at start). */
+void apic_reset_to_wait_for_sipi(struct vcpu *v);
+
+#endif
