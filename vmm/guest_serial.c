@@ -50,9 +50,11 @@ void guest_serial_write(struct guest_serial *s, uint16_t port, uint8_t value, un
             fmt_format(sink, ctx, "[vcpu %u] %.*s\n", vcpu, (int)s->len, s->line);
             s->len = 0;
         } else if (value != '\r') {
-            s->line[s->len++] = (char)value;
-            if (s->len == GUEST_SERIAL_LINE - 1)
+            /* A full buffer goes out as a piece only when more text follows, so that a line
+             * which fills it exactly is not followed by an empty one at its newline. */
+            if (s->len == GUEST_SERIAL_LINE)
                 guest_serial_flush(s, vcpu, sink, ctx);
+            s->line[s->len++] = (char)value;
         }
         return;
     case REG_IER: if (!(s->lcr & LCR_DLAB)) s->ier = value & 0x0f; return;
