@@ -39,7 +39,6 @@ static enum exit_action skip_instruction(void)
 void vcpu_dump(struct vcpu *v, const char *why)
 {
     kprintf("vcpu %u: VMCS dump (%s)\n", v->id, why);
-    v->dumped = true;
     struct vmcs_dump_apic_hook apic_dump_hook = { vcpu_apic_dump, v };
     static spinlock_t dump_lock; /* one dump at a time: several vCPUs can fail together */
     struct console_lines out = { .used = 0 };
@@ -63,6 +62,7 @@ enum exit_action exit_stop(struct vcpu *v, const char *why)
 {
     kprintf("vcpu %u: stopping the guest: %s\n", v->id, why);
     vcpu_dump(v, why);
+    v->dumped = true;
     vm_power_off(v->vm, 0x7f, why);
     return EXIT_STOP;
 }

@@ -3,34 +3,51 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum opt_type { OPT_UINT, OPT_STRING, OPT_X2APIC };
+enum opt_type { OPT_UINT, OPT_STRING, OPT_ENUM };
+
+static const char *const x2apic_names[] = {
+    [X2APIC_AUTO] = "auto", [X2APIC_ON] = "on", [X2APIC_OFF] = "off", [X2APIC_ONLY] = "only", 0,
+};
+
+static const char *const dump_names[] = {
+    [DUMP_NONE] = "none", [DUMP_ENTRY] = "entry", [DUMP_POWEROFF] = "poweroff", [DUMP_ALL] = "all", 0,
+};
 
 struct opt_desc {
     const char *key;
     enum opt_type type;
     size_t offset;
-    size_t size;            /* string buffer size */
-    unsigned min, max;      /* uint range */
+    size_t size;                /* string buffer size */
+    unsigned min, max;          /* uint range */
+    const char *const *names;   /* enum values, NULL-terminated */
+    const char *names_text;     /* the same, for messages */
 };
 
-#define OPT(key, type, field, min, max) \
-    { key, type, offsetof(struct options, field), sizeof(((struct options *)0)->field), min, max }
+#define OPT(key, type, field, min, max, names, text) \
+    { key, type, offsetof(struct options, field), sizeof(((struct options *)0)->field), min, max, names, text }
 
 static const struct opt_desc opt_table[] = {
-    OPT("vcpus", OPT_UINT, vcpus, 1, APICVISOR_MAX_CPUS),
-    OPT("mem", OPT_UINT, mem_mib, 16, 3072),
-    OPT("guest", OPT_STRING, guest, 0, 0),
-    OPT("guest_cmdline", OPT_STRING, guest_cmdline, 0, 0),
-    OPT("x2apic", OPT_X2APIC, x2apic, 0, 0),
+    OPT("vcpus", OPT_UINT, vcpus, 1, APICVISOR_MAX_CPUS, 0, 0),
+    OPT("mem", OPT_UINT, mem_mib, 16, 3072, 0, 0),
+    OPT("guest", OPT_STRING, guest, 0, 0, 0, 0),
+    OPT("guest_cmdline", OPT_STRING, guest_cmdline, 0, 0, 0, 0),
+    OPT("x2apic", OPT_ENUM, x2apic, 0, 0, x2apic_names, "auto, on, off, only"),
+    OPT("dump", OPT_ENUM, dump, 0, 0, dump_names, "none, entry, poweroff, all"),
 };
 
-static const char *const x2apic_names[] = {
-    [X2APIC_AUTO] = "auto", [X2APIC_ON] = "on", [X2APIC_OFF] = "off", [X2APIC_ONLY] = "only",
-};
+static const char *enum_name(const char *const *names, unsigned count, unsigned v)
+{
+    return v < count - 1 ? names[v] : "?";
+}
 
 const char *x2apic_policy_name(enum x2apic_policy p)
 {
-    return (unsigned)p < sizeof(x2apic_names) / sizeof(x2apic_names[0]) ? x2apic_names[p] : "?";
+    return enum_name(x2apic_names, sizeof(x2apic_names) / sizeof(x2apic_names[0]), p);
+}
+
+const char *dump_policy_name(enum dump_policy p)
+{
+    return enum_name(dump_names, sizeof(dump_names) / sizeof(dump_names[0]), p);
 }
 
 void options_defaults(struct options *o)
@@ -111,14 +128,14 @@ static int set_value(struct options *o, const struct opt_desc *d, const char *va
         dst[len] = '\0';
         return 0;
     }
-    case OPT_X2APIC:
-        for (unsigned p = 0; p < sizeof(x2apic_names) / sizeof(x2apic_names[0]); p++) {
-            if (str_eq_n(val, len, x2apic_names[p])) {
-                *(enum x2apic_policy *)field = (enum x2apic_policy)p;
+    case OPT_ENUM:
+        for (unsigned p = 0; d->names[p]; p++) {
+            if (str_eq_n(val, len, d->names[p])) {
+                *(unsigned *)field = p; /* every enum option is an unsigned-sized enum */
                 return 0;
             }
         }
-        fmt_snprintf(err, err_size, "option '%s': '%.*s' is not one of auto, on, off, only", d->key, (int)len, val);
+        fmt_snprintf(err, err_size, "option '%s': '%.*s' is not one of %s", d->key, (int)len, val, d->names_text);
         return -1;
     }
     return -1;
@@ -182,6 +199,6 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
         fmt_format(sink, ctx, "vcpus=%u", o->vcpus);
     else
         fmt_format(sink, ctx, "vcpus=all");
-    fmt_format(sink, ctx, " mem=%u guest=%s guest_cmdline=\"%s\" x2apic=%s", o->mem_mib, o->guest, o->guest_cmdline,
-               x2apic_policy_name(o->x2apic));
+    fmt_format(sink, ctx, " mem=%u guest=%s guest_cmdline=\"%s\" x2apic=%s dump=%s", o->mem_mib, o->guest,
+               o->guest_cmdline, x2apic_policy_name(o->x2apic), dump_policy_name(o->dump));
 }

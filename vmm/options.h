@@ -16,12 +16,25 @@ enum x2apic_policy {
     X2APIC_ONLY, /* start in x2APIC mode and refuse to leave it (IA32_XAPIC_DISABLE_STATUS semantics) */
 };
 
+/* When the VMCS of every vCPU is dumped besides failures and HC_DUMP_VMCS. */
+enum dump_policy {
+    DUMP_NONE,      /* only on failures and on request */
+    DUMP_ENTRY,     /* also right before each vCPU's first VM entry */
+    DUMP_POWEROFF,  /* also when the guest powers off, however it ends */
+    DUMP_ALL,       /* both */
+};
+
+/* The parser stores enum options through an unsigned. */
+_Static_assert(sizeof(enum x2apic_policy) == sizeof(unsigned), "enum options are unsigned-sized");
+_Static_assert(sizeof(enum dump_policy) == sizeof(unsigned), "enum options are unsigned-sized");
+
 struct options {
     unsigned vcpus;              /* 0: one vCPU per CPU */
     unsigned mem_mib;            /* guest RAM */
     char guest[128];             /* guest kernel path on the ESP */
     char guest_cmdline[256];     /* Multiboot command line for the guest */
     enum x2apic_policy x2apic;
+    enum dump_policy dump;
 };
 
 void options_defaults(struct options *o);
@@ -33,5 +46,6 @@ int options_parse(struct options *o, const char *cmdline, char *err, size_t err_
 void options_print(const struct options *o, fmt_sink_fn sink, void *ctx);
 
 const char *x2apic_policy_name(enum x2apic_policy p);
+const char *dump_policy_name(enum dump_policy p);
 
 #endif

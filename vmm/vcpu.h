@@ -39,7 +39,7 @@ struct vcpu {
     struct pi_desc *pi_desc; /* its posted-interrupt descriptor */
     volatile bool nmi_pending; /* an NMI IPI waits for injection */
     volatile bool entered;   /* it has reached its first VM entry */
-    bool dumped;             /* its VMCS has been dumped since it stopped */
+    bool dumped;             /* its VMCS was dumped when it stopped the guest */
     volatile bool stopped;   /* it has left its run loop for good */
     volatile bool waiting_for_sipi; /* parked after INIT (or at start), until a SIPI */
     uint64_t msr_bitmap;

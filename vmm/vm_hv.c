@@ -194,6 +194,8 @@ int vm_create(struct vm *vm, struct boot_info *bi)
 /* Runs the current VMCS until the vCPU stops. */
 static void vcpu_loop(struct vcpu *v)
 {
+    if (v->vm->opts->dump == DUMP_ENTRY || v->vm->opts->dump == DUMP_ALL)
+        vcpu_dump(v, "before the first VM entry (dump=entry)");
     for (;;) {
         apic_prepare_entry(v);
         v->entered = true;
@@ -202,6 +204,7 @@ static void vcpu_loop(struct vcpu *v)
             kprintf("vcpu %u: %s failed: VM-instruction error %u (%s)\n", v->id, v->launched ? "VMRESUME" : "VMLAUNCH",
                     err, vmx_instruction_error_name(err));
             vcpu_dump(v, "VM-entry instruction failed");
+            v->dumped = true;
             vm_power_off(v->vm, 0x7f, "VM entry failed");
             return;
         }
@@ -211,24 +214,35 @@ static void vcpu_loop(struct vcpu *v)
             break;
     }
     /* A failed guest: every vCPU shows where it was, not only the one that noticed. */
-    if (v->vm->exit_code != 0 && !v->dumped)
-        vcpu_dump(v, v->id == v->vm->stopped_by ? "the guest reported a failure" : "the guest failed on another vCPU");
+    bool poweroff_dump = v->vm->opts->dump == DUMP_POWEROFF || v->vm->opts->dump == DUMP_ALL;
+    if ((v->vm->exit_code != 0 || poweroff_dump) && !v->dumped)
+        vcpu_dump(v, v->vm->exit_code == 0 ? "the guest powered off (dump=poweroff)"
+                     : v->id == v->vm->stopped_by ? "the guest reported a failure"
+                                                  : "the guest failed on another vCPU");
     v->stopped = true;
 }
 
-/* The other vCPUs run on until their next VM exit; an NMI forces one (NMI exiting). */
+/* A running vCPU goes on until its next VM exit; an NMI forces one (NMI exiting).  A vCPU in
+ * wait-for-SIPI blocks NMIs and has no state worth showing: it is left where it is. */
+static bool must_stop(const struct vcpu *v, unsigned self)
+{
+    return v->id != self && v->entered && !v->stopped && !v->waiting_for_sipi;
+}
+
 static void stop_other_vcpus(struct vm *vm, unsigned self)
 {
     for (unsigned i = 0; i < vm->nvcpus; i++)
-        if (i != self && vm->vcpus[i].entered && !vm->vcpus[i].stopped)
+        if (must_stop(&vm->vcpus[i], self))
             lapic_send_ipi(vm->vcpus[i].apic_id, ICR_DM_NMI_HOST);
     uint64_t t0 = rdtsc();
     for (unsigned i = 0; i < vm->nvcpus; i++)
-        while (i != self && vm->vcpus[i].entered && !vm->vcpus[i].stopped && !tsc_elapsed_us(t0, 20000000))
+        while (must_stop(&vm->vcpus[i], self) && !tsc_elapsed_us(t0, 20000000)) /* dumps are slow */
             cpu_relax();
     for (unsigned i = 0; i < vm->nvcpus; i++)
-        if (i != self && vm->vcpus[i].entered && !vm->vcpus[i].stopped)
-            kprintf("vcpu %u: did not stop within 20 s (in wait-for-SIPI, or stuck in the hypervisor)\n", i);
+        if (must_stop(&vm->vcpus[i], self))
+            kprintf("vcpu %u: did not stop within 20 s\n", i);
+        else if (i != self && vm->vcpus[i].waiting_for_sipi)
+            kprintf("vcpu %u: waiting for a start-up IPI\n", i);
 }
 
 void vm_run_bsp(struct vm *vm)

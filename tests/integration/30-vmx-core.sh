@@ -41,10 +41,15 @@ expect "triple fault: the VMCS is dumped" '^vcpu 0: VMCS dump \(guest triple fau
 expect "triple fault: the exit table counts it" '^exits:   triple fault +1$'
 expect "triple fault: verdict FAIL" '^apicvisor: verdict: FAIL \(guest exit code 127\)$'
 
-boot vmx-bad-hypercall run-bochs --cpus 2 --timeout 240 --guest "$guests/bad_hypercall.elf"
+boot vmx-bad-hypercall run-bochs --cpus 2 --timeout 240 --guest "$guests/bad_hypercall.elf" --cmdline "dump=entry"
 expect_ended "bad hypercall: the run ends by itself"
 expect "bad hypercall: unknown function gets HC_ENOSYS" 'unknown function -> -38'
 expect "bad hypercall: print outside RAM gets HC_EFAULT" 'print outside guest RAM -> -14'
 expect "bad hypercall: oversized print gets HC_EINVAL" 'print of 100000 bytes -> -22'
 expect "bad hypercall: bad exit reason gets HC_EINVAL" 'exit count for reason 5000 -> -22'
 expect "bad hypercall: the guest powers off cleanly" '^apicvisor: verdict: PASS \(guest exit code 0\)$'
+expect "dump=entry: each vCPU is dumped before its first entry" '^vcpu 1: VMCS dump \(before the first VM entry \(dump=entry\)\)$'
+expect "dump=entry: the BSP too" '^vcpu 0: VMCS dump \(before the first VM entry \(dump=entry\)\)$'
+expect "dump=entry: the parked AP's dump shows wait-for-SIPI" '^vmcs:   GUEST_ACTIVITY_STATE +0x00000003'
+expect "dump: the APIC part shows the seeded virtual-APIC page" '^vAPIC \(xAPIC\) ID 0x01000000 VERSION 0x00050014'
+expect "dump: the APIC part shows the posted-interrupt descriptor" '^PI desc ON 0 SN 0 NV 242 NDST 0x00000100'

@@ -24,6 +24,7 @@ static void defaults(void **state)
     assert_int_equal(opts.vcpus, 0);
     assert_int_equal(opts.mem_mib, 64);
     assert_int_equal(opts.x2apic, X2APIC_AUTO);
+    assert_int_equal(opts.dump, DUMP_NONE);
     assert_string_equal(opts.guest, "\\EFI\\BOOT\\guest.elf");
     assert_string_equal(err, "");
 }
@@ -39,6 +40,10 @@ static void good_values(void **state)
     assert_string_equal(opts.guest_cmdline, "lapic=x2apic ncpus=3");
     assert_int_equal(parse("x2apic=off x2apic=on"), 0); /* the last one wins */
     assert_int_equal(opts.x2apic, X2APIC_ON);
+    assert_int_equal(parse("dump=entry"), 0);
+    assert_int_equal(opts.dump, DUMP_ENTRY);
+    assert_int_equal(parse("dump=all dump=poweroff"), 0);
+    assert_int_equal(opts.dump, DUMP_POWEROFF);
     assert_int_equal(parse("guest_cmdline=\"\""), 0);
     assert_string_equal(opts.guest_cmdline, "");
 }
@@ -64,6 +69,7 @@ static void bad_input_is_named(void **state)
     rejected("vcpus", "option 'vcpus' needs a value (vcpus=...)");
     rejected("=3", "unknown option ''");
     rejected("x2apic=ON", "option 'x2apic': 'ON' is not one of auto, on, off, only");
+    rejected("dump=sometimes", "option 'dump': 'sometimes' is not one of none, entry, poweroff, all");
     rejected("guest_cmdline=\"open", "option 'guest_cmdline': missing closing quote");
     char longval[300] = "guest=";
     memset(longval + 6, 'a', 200);
@@ -99,7 +105,7 @@ static void printed_options_parse_back_to_the_same(void **state)
     assert_int_equal(parse("vcpus=2 mem=256 x2apic=off guest_cmdline=\"a b\""), 0);
     struct text t = { .len = 0 };
     options_print(&opts, text_sink, &t);
-    assert_string_equal(t.buf, "vcpus=2 mem=256 guest=\\EFI\\BOOT\\guest.elf guest_cmdline=\"a b\" x2apic=off");
+    assert_string_equal(t.buf, "vcpus=2 mem=256 guest=\\EFI\\BOOT\\guest.elf guest_cmdline=\"a b\" x2apic=off dump=none");
     struct options again;
     options_defaults(&again);
     assert_int_equal(options_parse(&again, t.buf, err, sizeof(err)), 0);
