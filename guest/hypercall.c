@@ -37,6 +37,11 @@ int64_t hc_exit_count(uint32_t reason)
     return vmcall(HC_EXIT_COUNT, reason, 0, 0);
 }
 
+int64_t hc_dump_vmcs(void)
+{
+    return vmcall(HC_DUMP_VMCS, 0, 0, 0);
+}
+
 bool under_qemu_tcg(void)
 {
     char sig[13];

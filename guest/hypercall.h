@@ -1,5 +1,4 @@
-/* Talking to apicvisor (include/apicvisor/hypercall.h).  Nothing here has run against the
- * hypervisor yet: it does not run guests so far. */
+/* Talking to apicvisor (include/apicvisor/hypercall.h, docs/hypercalls.md). */
 #ifndef GUEST_HYPERCALL_H
 #define GUEST_HYPERCALL_H
 
@@ -19,5 +18,8 @@ bool under_qemu_tcg(void);
 /* HC_EXIT_COUNT: this vCPU's VM exits for `reason`, or all of them with HC_ALL_EXITS; negative:
  * an HC_E* error. */
 int64_t hc_exit_count(uint32_t reason);
+
+/* HC_DUMP_VMCS: the hypervisor prints this vCPU's VMCS and APIC state; 0 or an HC_E* error. */
+int64_t hc_dump_vmcs(void);
 
 #endif

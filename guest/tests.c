@@ -32,6 +32,7 @@ const struct test_case all_tests[] = {
     { "mode-switch", test_mode_switch },
     { "mode-invalid-transitions", test_mode_invalid_transitions },
     { "mode-x2apic-only", test_mode_x2apic_only },
+    { "hv-dump-vmcs", test_hv_dump_vmcs },
     { "hv-exits-per-operation", test_hv_exits_per_operation },
     { "hv-cycles-per-operation", test_hv_cycles_per_operation },
 };

@@ -48,5 +48,6 @@ void test_mode_x2apic_only(void);
 /* tests_hv.c */
 void test_hv_exits_per_operation(void);
 void test_hv_cycles_per_operation(void);
+void test_hv_dump_vmcs(void);
 
 #endif

@@ -1,4 +1,5 @@
-/* Under apicvisor only: VM exits and TSC cycles per LAPIC operation.  With virtualize-x2APIC mode
+/* Under apicvisor only: the hypervisor's VMCS dump of this vCPU in the middle of the suite (its
+ * APIC state shows the suite's LAPIC mode), VM exits and TSC cycles per LAPIC operation.  With virtualize-x2APIC mode
  * (or the APIC-access page), APIC-register virtualization, virtual-interrupt delivery and posted
  * interrupts, reads, TPR writes, EOIs and self-IPIs (the x2APIC SELF IPI register, or in xAPIC mode
  * an ICR write with the "self" shorthand, which virtual-interrupt delivery virtualizes) are handled
@@ -57,6 +58,14 @@ static bool under_apicvisor(void)
     else
         test_skip("not under a hypervisor: CPUID.1:ECX[31] is clear");
     return false;
+}
+
+void test_hv_dump_vmcs(void)
+{
+    if (!under_apicvisor())
+        return;
+    int64_t rc = hc_dump_vmcs();
+    CHECK(rc == HC_OK, "HC_DUMP_VMCS returned %ld", rc);
 }
 
 /* Exits of `run` over REPEAT calls, less the exits of the HC_EXIT_COUNT calls themselves. */

@@ -49,14 +49,8 @@ vmx_run:
 .failed:
 .failed_before_entry:
     pop rdi
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbp
-    pop rbx
     mov eax, 1
-    ret
+    jmp restore_host
 
 vmx_exit_entry:
     push rdi                        ; the guest's RDI; [rsp + 8] is regs
@@ -80,13 +74,14 @@ vmx_exit_entry:
     mov rax, cr2
     mov [rdi + REGS_CR2], rax
     pop rdi
+    xor eax, eax
+restore_host:                           ; the registers vmx_run saved; eax is the result
     pop r15
     pop r14
     pop r13
     pop r12
     pop rbp
     pop rbx
-    xor eax, eax
     ret
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -20,6 +20,8 @@ suite() { # NAME CPUS APICVISOR-OPTIONS GUEST-OPTIONS MODE
     done
     expect "$name: a cross-vCPU IPI takes 1 exit on the sender" '^\[vcpu 0\] #   IPI, sender +64 exits \(1\.00 per operation'
     expect "$name: and 0 on a running receiver (posted)" '^\[vcpu 0\] #   IPI, receiver +0 exits'
+    expect "$name: the guest's HC_DUMP_VMCS dumped its VMCS" '^vcpu 0: VMCS dump \(requested by the guest\)$'
+    expect "$name: the dump shows the APIC state in the suite's mode" "^vmcs:   LAPIC mode $mode, IA32_APIC_BASE 0x"
     expect "$name: verdict PASS" '^apicvisor: verdict: PASS \(guest exit code 0\)$'
     expect_not "$name: no hypervisor exception or unhandled exit" 'HYPERVISOR EXCEPTION|unhandled VM exit|stopping the guest'
     if [[ $name == xapic-* ]]; then
