@@ -12,7 +12,9 @@
 #include "vlapic/vapic_regs.h"
 #include "vmm/format.h"
 
-#define VAPIC_DUMP_MAX_COLUMNS 100
+/* 92: the VMCS dump (vmm/vcpu_dump.c) prefixes these lines with "vmcs:   " and keeps its lines to
+ * VMCS_DUMP_MAX_COLUMNS (100). */
+#define VAPIC_DUMP_MAX_COLUMNS 92
 
 /* mode decides how ID and ICR are shown (x2APIC: 32-bit ID, 64-bit ICR at 0x300). */
 void vapic_dump_page(fmt_sink_fn sink, void *ctx, const struct vapic_page *page, enum lapic_mode mode);

@@ -1,6 +1,7 @@
 #include "vlapic/vlapic.h"
 
 #include "vlapic/apic_regs.h"
+#include "vlapic/ldr.h"
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
 
@@ -41,13 +42,19 @@ static uint32_t timer_mode(const struct vlapic *vl)
     return vapic_read(vl->page, APIC_LVT_TIMER) & APIC_LVT_TIMER_MODE_MASK;
 }
 
-/* Writing the initial count (re)starts the count-down; 0 stops it (SDM 11.5.4). */
+/* Writing the initial count (re)starts the count-down; 0 stops it (SDM 11.5.4).  In TSC-deadline
+ * mode the write is ignored (SDM 11.5.4.1): the register keeps 0 (entering the mode cleared it;
+ * in xAPIC mode the CPU has already stored the value) and an armed deadline stays armed. */
 static void timer_start(struct vlapic *vl, uint64_t now)
 {
+    if (timer_mode(vl) == APIC_LVT_TIMER_TSC_DEADLINE) {
+        vapic_write(vl->page, APIC_TIMER_ICR, 0);
+        return;
+    }
     uint64_t count = vapic_read(vl->page, APIC_TIMER_ICR);
     vl->timer_deadline = 0;
     vl->timer_period = 0;
-    if (timer_mode(vl) == APIC_LVT_TIMER_TSC_DEADLINE || count == 0)
+    if (count == 0)
         return;
     uint64_t ticks = count * timer_divisor(vl);
     vl->timer_deadline = now + ticks;
@@ -63,7 +70,7 @@ void vlapic_init(struct vlapic *vl, struct vapic_page *page, uint32_t apic_id, e
 void vlapic_set_mode(struct vlapic *vl, enum lapic_mode mode)
 {
     if (mode != LAPIC_MODE_X2APIC) /* xAPIC or disabled: register state was reset */
-        vl->timer_deadline = vl->timer_period = vl->esr_pending = 0;
+        vl->timer_deadline = vl->timer_period = vl->esr_pending = vl->tsc_deadline = 0;
     vl->mode = mode;
 }
 
@@ -117,6 +124,18 @@ static struct vlapic_outcome send(struct vlapic *vl, uint64_t icr)
     return o;
 }
 
+/* x2APIC: the ICR is the 8 bytes at 0x300, which is what a passed-through RDMSR 0x830 reads
+ * (Vol. 3C "Virtualizing MSR-Based APIC Accesses"); a WRMSR that #GPs stores nothing. */
+static struct vlapic_outcome x2apic_send(struct vlapic *vl, uint64_t icr)
+{
+    struct vlapic_outcome o = send(vl, icr);
+    if (o.result == VLAPIC_GP)
+        return o;
+    vapic_write(vl->page, APIC_ICR_LO, (uint32_t)icr);
+    vapic_write(vl->page, APIC_ICR_LO + 4, (uint32_t)(icr >> 32));
+    return o;
+}
+
 struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t value, uint64_t now)
 {
     bool x2 = vl->mode == LAPIC_MODE_X2APIC;
@@ -125,14 +144,15 @@ struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t 
     uint32_t v32 = (uint32_t)value;
     switch (offset) {
     case APIC_ICR_LO:
-        if (x2) {
-            vapic_write(vl->page, APIC_ICR_LO, v32);
-            vapic_write(vl->page, APIC_ICR_HI, (uint32_t)(value >> 32));
-            return send(vl, value);
-        }
+        if (x2)
+            return x2apic_send(vl, value);
         /* xAPIC: the IPI is sent at once, so the delivery-status bit reads idle (SDM 11.6.1). */
         vapic_write(vl->page, APIC_ICR_LO, v32 & ~APIC_ICR_DELIVERY_STATUS);
         return send(vl, icr_xapic_value(v32, vapic_read(vl->page, APIC_ICR_HI)));
+    case APIC_ID:
+        /* Read-only here; in xAPIC mode the CPU has already stored the guest's value. */
+        vapic_write(vl->page, APIC_ID, apic_id_register(vl->apic_id, false));
+        return done();
     case APIC_ICR_HI:
         vapic_write(vl->page, APIC_ICR_HI, v32 & 0xff000000u);
         return done();
@@ -172,9 +192,10 @@ struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t 
                 val |= APIC_LVT_MASKED;
             vapic_write(vl->page, offset, val);
             if (offset == APIC_LVT_TIMER && timer_mode(vl) != old_mode) {
-                /* A mode change stops the timer (SDM 11.5.4.1). */
+                /* A mode change stops the timer (SDM 11.5.4.1); IA32_TSC_DEADLINE reads 0 outside
+                 * TSC-deadline mode and starts disarmed in it. */
                 vapic_write(vl->page, APIC_TIMER_ICR, 0);
-                vl->timer_deadline = vl->timer_period = 0;
+                vl->timer_deadline = vl->timer_period = vl->tsc_deadline = 0;
             }
             return done();
         }
@@ -191,22 +212,26 @@ bool vlapic_read(struct vlapic *vl, uint32_t offset, uint64_t now, uint64_t *val
             return false;
     }
     if (offset == APIC_TIMER_CCR) {
+        if (timer_mode(vl) == APIC_LVT_TIMER_TSC_DEADLINE) { /* always 0 (SDM 11.5.4.1) */
+            *value = 0;
+            return true;
+        }
         uint64_t left = vl->timer_deadline > now ? vl->timer_deadline - now : 0;
         *value = vl->timer_deadline ? left / timer_divisor(vl) : 0;
         return true;
     }
     *value = vapic_read(vl->page, offset);
     if (vl->mode == LAPIC_MODE_X2APIC && offset == APIC_ICR_LO)
-        *value |= (uint64_t)vapic_read(vl->page, APIC_ICR_HI) << 32;
+        *value |= (uint64_t)vapic_read(vl->page, APIC_ICR_LO + 4) << 32;
     return true;
 }
 
 void vlapic_write_tsc_deadline(struct vlapic *vl, uint64_t value, uint64_t now)
 {
     (void)now;
-    vl->tsc_deadline = value;
     if (timer_mode(vl) != APIC_LVT_TIMER_TSC_DEADLINE)
-        return;
+        return; /* ignored, and the MSR keeps reading 0 (SDM 11.5.4.1) */
+    vl->tsc_deadline = value;
     vl->timer_deadline = value;
     vl->timer_period = 0;
 }

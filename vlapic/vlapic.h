@@ -23,7 +23,7 @@ struct vlapic {
     uint32_t esr_pending;   /* errors since the last ESR write (SDM 11.5.3) */
     uint64_t timer_deadline; /* TSC of the next expiry; 0: not armed */
     uint64_t timer_period;   /* TSC ticks per period in periodic mode, else 0 */
-    uint64_t tsc_deadline;   /* IA32_TSC_DEADLINE as last written */
+    uint64_t tsc_deadline;   /* IA32_TSC_DEADLINE as the guest reads it (0 outside TSC-deadline mode) */
 };
 
 enum vlapic_result {

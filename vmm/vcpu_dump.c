@@ -2,6 +2,32 @@
 
 #include "vlapic/vapic_dump.h"
 
+/* The VMCS dump's lines all start with "vmcs: " (vmcs_dump.h); the decoded lines from
+ * vapic_dump.h do not, so they go through this sink, which indents them under the dump's own. */
+#define LINE_PREFIX "vmcs:   "
+
+struct prefixed {
+    fmt_sink_fn sink;
+    void *ctx;
+    bool line_start;
+};
+
+static void prefixed_sink(void *pctx, const char *s, size_t n)
+{
+    struct prefixed *p = pctx;
+    while (n) {
+        if (p->line_start)
+            p->sink(p->ctx, LINE_PREFIX, sizeof(LINE_PREFIX) - 1);
+        size_t k = 0;
+        while (k < n && s[k++] != '\n')
+            ;
+        p->sink(p->ctx, s, k);
+        p->line_start = s[k - 1] == '\n';
+        s += k;
+        n -= k;
+    }
+}
+
 static uint64_t field(const struct vmcs_reader *r, uint32_t enc)
 {
     uint64_t v = 0;
@@ -25,13 +51,14 @@ void vcpu_apic_dump(void *hook_ctx, const struct vmcs_reader *reader, const stru
         field(reader, EOI_EXIT_BITMAP0), field(reader, EOI_EXIT_BITMAP1),
         field(reader, EOI_EXIT_BITMAP2), field(reader, EOI_EXIT_BITMAP3),
     };
-    vapic_dump_intr_status(sink, ctx, (uint16_t)field(reader, GUEST_INTR_STATUS), eoi_exit);
-    vapic_dump_page(sink, ctx, v->vlapic.page, v->vlapic.mode);
+    struct prefixed pre = { sink, ctx, true };
+    vapic_dump_intr_status(prefixed_sink, &pre, (uint16_t)field(reader, GUEST_INTR_STATUS), eoi_exit);
+    vapic_dump_page(prefixed_sink, &pre, v->vlapic.page, v->vlapic.mode);
     fmt_format(sink, ctx, "vmcs:   emulated timer: deadline TSC %llu, period %llu, IA32_TSC_DEADLINE %llu\n",
                (unsigned long long)v->vlapic.timer_deadline, (unsigned long long)v->vlapic.timer_period,
                (unsigned long long)v->vlapic.tsc_deadline);
     fmt_format(sink, ctx, "vmcs:   posted-interrupt descriptor at 0x%llx, notification vector 0x%llx\n",
                (unsigned long long)field(reader, POSTED_INTR_DESC_ADDR),
                (unsigned long long)field(reader, POSTED_INTR_NOTIFICATION_VECTOR));
-    vapic_dump_pi_desc(sink, ctx, v->pi_desc);
+    vapic_dump_pi_desc(prefixed_sink, &pre, v->pi_desc);
 }
