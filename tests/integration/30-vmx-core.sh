@@ -51,5 +51,5 @@ expect "bad hypercall: the guest powers off cleanly" '^apicvisor: verdict: PASS 
 expect "dump=entry: each vCPU is dumped before its first entry" '^vcpu 1: VMCS dump \(before the first VM entry \(dump=entry\)\)$'
 expect "dump=entry: the BSP too" '^vcpu 0: VMCS dump \(before the first VM entry \(dump=entry\)\)$'
 expect "dump=entry: the parked AP's dump shows wait-for-SIPI" '^vmcs:   GUEST_ACTIVITY_STATE +0x00000003'
-expect "dump: the APIC part shows the seeded virtual-APIC page" '^vAPIC \(xAPIC\) ID 0x01000000 VERSION 0x00050014'
-expect "dump: the APIC part shows the posted-interrupt descriptor" '^PI desc ON 0 SN 0 NV 242 NDST 0x00000100'
+expect "dump: the APIC part shows the seeded virtual-APIC page" '^vmcs: +vAPIC \(xAPIC\) ID 0x01000000 VERSION 0x00050014'
+expect "dump: the APIC part shows the posted-interrupt descriptor" '^vmcs: +PI desc ON 0 SN 0 NV 242 NDST 0x00000100'
