@@ -9,7 +9,9 @@ expect "bochs: banner with version and build" '^apicvisor [0-9]+\.[0-9]+\.[0-9]+
 expect "bochs: options read from apicvisor.cmdline" '^cmdline \(apicvisor.cmdline\): vcpus=4$'
 expect "bochs: memory map summary" '^memmap: [0-9]+ descriptors, [0-9]+ MiB conventional memory free'
 expect "bochs: 4 CPUs enumerated" '^cpus: 4 present, 4 enabled$'
-expect_count "bochs: 4 distinct APIC IDs 0-3" 4 '^cpu [0-3]: APIC ID [0-3]( BSP)? '
+ids=$(sed -nE 's/^cpu [0-9]+: APIC ID ([0-9]+)( BSP)? \(package.*/\1/p' "$LOG.clean" | sort -u | tr '\n' ' ')
+[ "$ids" = "0 1 2 3 " ]
+_report $? "bochs: 4 CPUs with distinct APIC IDs 0-3" "APIC IDs listed: '$ids'"
 expect "bochs: the BSP is marked" '^cpu 0: APIC ID 0 BSP'
 for c in "virtualize x2APIC mode" "APIC-register virtualization" "virtual-interrupt delivery" \
          "process posted interrupts" "virtualize APIC accesses" "use TPR shadow" "acknowledge interrupt on exit" \
