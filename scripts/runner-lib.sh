@@ -72,12 +72,13 @@ make_fallback_disk() {
     "$here/mkesp" "$1" "$top/build/poweroff.efi"
 }
 
-# run_emulator SERIAL-FILE CMD...: runs CMD under the timeout, streaming SERIAL-FILE unless --quiet.
-# Returns 124 on timeout, else 0.
+# run_emulator SERIAL-FILE OUTPUT-FILE CMD...: runs CMD under the timeout with its own output in
+# OUTPUT-FILE, streaming SERIAL-FILE to stdout unless --quiet.  Returns 124 on timeout, else 0
+# (LAST_EMULATOR_STATUS holds the emulator's exit status).
 run_emulator() {
-    local serial=$1; shift
+    local serial=$1 output=$2; shift 2
     : > "$serial"
-    timeout --foreground -k 5 "$opt_timeout" "$@" &
+    timeout --foreground -k 5 "$opt_timeout" "$@" > "$output" 2>&1 &
     local pid=$! rc=0
     if [ $opt_quiet = 0 ]; then
         tail -n +1 -F --pid=$pid "$serial" 2>/dev/null &
