@@ -53,3 +53,15 @@ expect "dump=entry: the BSP too" '^vcpu 0: VMCS dump \(before the first VM entry
 expect "dump=entry: the parked AP's dump shows wait-for-SIPI" '^vmcs:   GUEST_ACTIVITY_STATE +0x00000003'
 expect "dump: the APIC part shows the seeded virtual-APIC page" '^vmcs: +vAPIC \(xAPIC\) ID 0x01000000 VERSION 0x00050014'
 expect "dump: the APIC part shows the posted-interrupt descriptor" '^vmcs: +PI desc ON 0 SN 0 NV 242 NDST 0x00000100'
+
+# Bad guest kernels are refused with a message naming the problem, never a hang or a crash.
+boot vmx-no-guest run-bochs --cpus 1 --timeout 240 --cmdline 'guest=\EFI\BOOT\missing.elf'
+expect_ended "missing guest: the run ends by itself"
+expect "missing guest: named" "^handover: cannot read the guest kernel '\\\\EFI\\\\BOOT\\\\missing.elf'"
+expect "missing guest: the firmware gets the error" '^apicvisor: handover failed; returning status 0x800000000000000e to the firmware'
+expect "missing guest: the firmware reports EFI_NOT_FOUND" 'BdsDxe: failed to start .*: Not Found'
+
+boot vmx-not-multiboot run-bochs --cpus 1 --timeout 240 --guest "$top/build/poweroff.efi"
+expect_ended "not Multiboot: the run ends by itself"
+expect "not Multiboot: the loader says why" '^vm: cannot load the guest \\EFI\\BOOT\\guest.elf: no Multiboot header in the first 8192 bytes$'
+expect "not Multiboot: verdict FAIL" '^apicvisor: verdict: FAIL \(hypervisor error\)$'
