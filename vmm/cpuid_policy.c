@@ -13,7 +13,8 @@ void cpuid_guest_view(const struct cpuid_view *v, uint32_t leaf, uint32_t sublea
                     CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
         r->ecx |= CPUID_1_ECX_HYPERVISOR | (v->x2apic ? CPUID_1_ECX_X2APIC : 0) |
                   (v->tsc_deadline ? CPUID_1_ECX_TSC_DEADLINE : 0);
-        r->edx |= CPUID_1_EDX_APIC;
+        /* HTT: EBX[23:16] is only valid with it set (SDM CPUID leaf 01H). */
+        r->edx |= CPUID_1_EDX_APIC | CPUID_1_EDX_HTT;
         break;
     case 0xb:
     case 0x1f:

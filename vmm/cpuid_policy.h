@@ -20,6 +20,7 @@ struct cpuid_view {
 #define CPUID_1_ECX_OSXSAVE   (1u << 27)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EDX_APIC      (1u << 9)
+#define CPUID_1_EDX_HTT       (1u << 28)
 
 /* Rewrites the host's answer r for (leaf, subleaf) into the guest's. */
 void cpuid_guest_view(const struct cpuid_view *view, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);

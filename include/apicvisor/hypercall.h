@@ -3,9 +3,8 @@
  * Detection: CPUID.1:ECX[31] (hypervisor present), then CPUID leaf 0x40000000 returns
  * EAX = the highest hypervisor leaf and EBX:ECX:EDX = "ApicvisorVMM".
  *
- * Calls: VMCALL with RAX = function, RBX, RCX, RDX = arguments.  Results come back in RAX
- * (>= 0 success, negative an HC_E* error) and, for some functions, RBX.  All other registers
- * are preserved.  Pointers are guest-physical addresses. */
+ * Calls: VMCALL with RAX = function, RBX, RCX, RDX = arguments.  The result comes back in RAX
+ * (>= 0 success, negative an HC_E* error).  All other registers are preserved.  Pointers are guest-physical addresses. */
 #ifndef APICVISOR_HYPERCALL_H
 #define APICVISOR_HYPERCALL_H
 
