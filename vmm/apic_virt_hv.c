@@ -16,8 +16,6 @@
 #include "vmx/vmcs_access.h"
 #include "vmx/vmcs_setup.h"
 
-#define ICR_DM_FIXED (0u << 8)
-#define ICR_DM_NMI (4u << 8)
 #define RFLAGS_IF (1ull << 9)
 
 static struct vapic_page *page_of(struct vcpu *v)
@@ -54,17 +52,14 @@ static void write_apic_base(struct vcpu *v, uint64_t value, bool *gp)
     if (w.new_mode == w.old_mode)
         return;
     vapic_page_switch_mode(page_of(v), v->apic_id, w.new_mode);
+    if (w.new_mode != LAPIC_MODE_X2APIC)
+        vmwrite16(GUEST_INTR_STATUS, 0); /* the page was reset: nothing requested or in service */
     vlapic_set_mode(&v->vlapic, w.new_mode);
     apic_apply_mode(v, w.new_mode);
     kprintf("vcpu %u: LAPIC %s -> %s\n", v->id, lapic_mode_name(w.old_mode), lapic_mode_name(w.new_mode));
 }
 
 /* --- delivering interrupts ----------------------------------------------------------------------- */
-
-static void deliver_local(struct vcpu *v, uint8_t vector)
-{
-    vlapic_accept(&v->vlapic, vector);
-}
 
 /* Posted interrupts (SDM 30.6): PIR bit, then ON; the notification IPI only on ON's 0 -> 1.
  * A target in VMX non-root operation takes it without a VM exit; for one in root operation the
@@ -82,7 +77,7 @@ static void deliver_one(struct vcpu *src, struct vcpu *t, const struct icr_field
     case APIC_DM_FIXED:
     case APIC_DM_LOWEST:
         if (t == src)
-            deliver_local(t, ipi->vector);
+            vlapic_accept(&t->vlapic, ipi->vector); /* the IRR; RVI follows before the next entry */
         else
             deliver_posted(t, ipi->vector);
         break;

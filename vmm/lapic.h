@@ -14,6 +14,8 @@ void lapic_mask_firmware_interrupts(void);
 /* Sends an IPI: icr_low is the ICR's low 32 bits (vector, delivery mode, level, trigger). */
 void lapic_send_ipi(uint32_t dest_apic_id, uint32_t icr_low);
 
+#define ICR_DM_FIXED    (0u << 8)
+#define ICR_DM_NMI      (4u << 8)
 #define ICR_DM_INIT     (5u << 8)
 #define ICR_DM_STARTUP  (6u << 8)
 #define ICR_LEVEL_ASSERT (1u << 14)

@@ -16,8 +16,6 @@
 #include "vmm/cpu.h"
 #include "vmm/tsc.h"
 
-#define ICR_DM_NMI_HOST (4u << 8)
-
 #define XAPIC_DEFAULT_BASE 0xfee00000ull
 #define PI_NOTIFICATION_VECTOR 0xf2 /* above every vector the guest's devices could use */
 #define VMX_MISC_WAIT_FOR_SIPI (1ull << 8)   /* SDM A.6 */
@@ -233,7 +231,7 @@ static void stop_other_vcpus(struct vm *vm, unsigned self)
 {
     for (unsigned i = 0; i < vm->nvcpus; i++)
         if (must_stop(&vm->vcpus[i], self))
-            lapic_send_ipi(vm->vcpus[i].apic_id, ICR_DM_NMI_HOST);
+            lapic_send_ipi(vm->vcpus[i].apic_id, ICR_DM_NMI);
     uint64_t t0 = rdtsc();
     for (unsigned i = 0; i < vm->nvcpus; i++)
         while (must_stop(&vm->vcpus[i], self) && !tsc_elapsed_us(t0, 20000000)) /* dumps are slow */
