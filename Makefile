@@ -55,14 +55,16 @@ help:
 	@echo "make setup      install packages and the Bochs 3.1 root (idempotent)"
 	@echo "make clean      remove build/"
 
-# The build id changes with every commit; only this object depends on it.
-$(B)/hv/build_id.o: FORCE
+# The build id changes with every commit; the file is rewritten only then, so only that change
+# relinks the hypervisor.
+$(B)/hv/build_id.c: FORCE
 	@mkdir -p $(dir $@)
-	@echo 'const char apicvisor_build_id[] = "$(BUILD_ID)";' > $(B)/hv/build_id.c.new
-	@cmp -s $(B)/hv/build_id.c.new $(B)/hv/build_id.c 2>/dev/null || mv $(B)/hv/build_id.c.new $(B)/hv/build_id.c
-	@rm -f $(B)/hv/build_id.c.new
-	$(Q)$(CC) $(EFI_CFLAGS) -c $(B)/hv/build_id.c -o $@
+	@echo 'const char apicvisor_build_id[] = "$(BUILD_ID)";' > $@.new
+	@cmp -s $@.new $@ 2>/dev/null && rm -f $@.new || mv $@.new $@
 FORCE:
+
+$(B)/hv/build_id.o: $(B)/hv/build_id.c
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 $(B)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
