@@ -74,15 +74,21 @@ void vlapic_set_mode(struct vlapic *vl, enum lapic_mode mode)
     vl->mode = mode;
 }
 
-void vlapic_note_send_error(struct vlapic *vl, uint32_t esr_bits)
+/* SDM 11.5.3 "Error Handling": the error is recorded for the next ESR write, and the LVT error
+ * entry, when unmasked, raises its interrupt (itself only if its vector is legal). */
+static void record_error(struct vlapic *vl, uint32_t esr_bits)
 {
     vl->esr_pending |= esr_bits;
+    uint32_t lvt = vapic_read(vl->page, APIC_LVT_ERROR);
+    uint8_t vector = (uint8_t)(lvt & APIC_LVT_VECTOR_MASK);
+    if (!(lvt & APIC_LVT_MASKED) && vector >= APIC_FIRST_LEGAL_VECTOR)
+        vapic_vector_set(vl->page, APIC_IRR, vector);
 }
 
 bool vlapic_accept(struct vlapic *vl, uint8_t vector)
 {
     if (vector < APIC_FIRST_LEGAL_VECTOR) {
-        vl->esr_pending |= APIC_ESR_RECEIVE_ILLEGAL_VECTOR;
+        record_error(vl, APIC_ESR_RECEIVE_ILLEGAL_VECTOR);
         return false;
     }
     vapic_vector_set(vl->page, APIC_IRR, vector);
@@ -120,7 +126,7 @@ static struct vlapic_outcome send(struct vlapic *vl, uint64_t icr)
     if (o.ipi.verdict == ICR_GP)
         return gp();
     if (o.ipi.verdict == ICR_DROP_WITH_ESR)
-        vl->esr_pending |= o.ipi.esr;
+        record_error(vl, o.ipi.esr);
     return o;
 }
 

@@ -64,7 +64,4 @@ bool vlapic_accept(struct vlapic *vl, uint8_t vector);
 /* After an IA32_APIC_BASE write changed the mode. */
 void vlapic_set_mode(struct vlapic *vl, enum lapic_mode mode);
 
-/* Records a send error (from icr_decide) in the ESR accumulator. */
-void vlapic_note_send_error(struct vlapic *vl, uint32_t esr_bits);
-
 #endif

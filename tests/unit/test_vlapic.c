@@ -265,13 +265,29 @@ static void x2apic_icr_reserved_bits_gp_without_effect(void **state)
 static void x2apic_esr_write_must_be_zero(void **state)
 {
     (void)state;
-    vlapic_note_send_error(&vl, 1u << 5);
+    /* a fixed IPI with vector 5: not sent, "send illegal vector" (ESR bit 5, SDM 11.5.3) */
+    assert_int_equal(x2w(0x300, 0x0000000100000005ull, 0).ipi.verdict, ICR_DROP_WITH_ESR);
     assert_int_equal(x2w(0x280, 1, 0).result, VLAPIC_GP);
     assert_int_equal(raw(0x280), 0);
     assert_int_equal(x2w(0x280, 0, 0).result, VLAPIC_DONE);
     assert_int_equal(rd(0x280, 0), 1u << 5);
     assert_int_equal(x2w(0x280, 0, 0).result, VLAPIC_DONE);
     assert_int_equal(rd(0x280, 0), 0);
+}
+
+/* SDM 11.5.3: an unmasked LVT error entry raises its vector when an error is recorded. */
+static void errors_raise_the_lvt_error_interrupt_when_unmasked(void **state)
+{
+    (void)state;
+    assert_int_equal(x2w(0x300, 0x0000000100000005ull, 0).ipi.verdict, ICR_DROP_WITH_ESR);
+    assert_int_equal(raw(0x200 + 0x70), 0); /* LVT error masked at reset: IRR 224-255 empty */
+    assert_int_equal(x2w(0xf0, 0x1ff, 0).result, VLAPIC_DONE);  /* software enable */
+    assert_int_equal(x2w(0x370, 0xfe, 0).result, VLAPIC_DONE);  /* LVT error: vector 0xfe, unmasked */
+    assert_int_equal(x2w(0x300, 0x0000000100000005ull, 0).ipi.verdict, ICR_DROP_WITH_ESR);
+    assert_int_equal(raw(0x200 + 0x70), 1u << (0xfe - 224)); /* IRR bit 254 */
+    assert_false(vlapic_accept(&vl, 3));                     /* receive illegal vector: an error too */
+    assert_int_equal(x2w(0x280, 0, 0).result, VLAPIC_DONE);
+    assert_int_equal(rd(0x280, 0), (1u << 5) | (1u << 6));
 }
 
 static void x2apic_read_only_and_invalid_writes_gp(void **state)
@@ -534,6 +550,7 @@ int main(void)
         cmocka_unit_test_setup(x2apic_icr_write_stores_both_halves_and_sends, setup_x2apic),
         cmocka_unit_test_setup(x2apic_icr_reserved_bits_gp_without_effect, setup_x2apic),
         cmocka_unit_test_setup(x2apic_esr_write_must_be_zero, setup_x2apic),
+        cmocka_unit_test_setup(errors_raise_the_lvt_error_interrupt_when_unmasked, setup_x2apic),
         cmocka_unit_test_setup(x2apic_read_only_and_invalid_writes_gp, setup_x2apic),
         cmocka_unit_test_setup(x2apic_reads, setup_x2apic),
         cmocka_unit_test_setup(oneshot_counts_down_and_fires_once, setup_x2apic),
