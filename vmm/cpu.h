@@ -44,6 +44,36 @@ static inline void outw(uint16_t port, uint16_t v)
     __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
 }
 
+/* Control registers and the bits of them the hypervisor names (SDM Vol. 3A 2.5). */
+#define CR0_PE   (1ull << 0)
+#define CR0_ET   (1ull << 4)
+#define CR0_NE   (1ull << 5)
+#define CR0_PG   (1ull << 31)
+#define CR4_VMXE (1ull << 13)
+
+#define DEFINE_CR_READ(n)                                         \
+    static inline uint64_t read_cr##n(void)                       \
+    {                                                             \
+        uint64_t v;                                               \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));         \
+        return v;                                                 \
+    }
+DEFINE_CR_READ(0)
+DEFINE_CR_READ(2)
+DEFINE_CR_READ(3)
+DEFINE_CR_READ(4)
+#undef DEFINE_CR_READ
+
+static inline void write_cr0(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
+
 static inline void cpu_relax(void)
 {
     __builtin_ia32_pause();

@@ -15,13 +15,6 @@ const char *exception_name(unsigned vector)
     return vector < 32 && names[vector] ? names[vector] : "reserved";
 }
 
-static uint64_t read_cr2(void)
-{
-    uint64_t v;
-    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
-    return v;
-}
-
 void exception_handler(struct exception_frame *f);
 
 void exception_handler(struct exception_frame *f)

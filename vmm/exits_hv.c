@@ -281,7 +281,6 @@ static enum exit_action handle_wrmsr(struct vcpu *v)
 }
 
 /* --- control registers -------------------------------------------------------------------------- */
-#define CR0_PG (1ull << 31)
 
 /* A MOV to CR0/CR4 that touched a host-owned bit (CR0.NE, CR4.VMXE): the guest keeps its view
  * in the read shadow, the CPU gets the value with the host bits forced; turning paging on with

@@ -7,24 +7,8 @@
 #include "vmm/percpu.h"
 #include "vmx/vmcs_access.h"
 
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
 
 extern char vmx_exit_entry[];
-
-static uint64_t read_cr(int n)
-{
-    uint64_t v = 0;
-    if (n == 0)
-        __asm__ volatile("mov %%cr0, %0" : "=r"(v));
-    else if (n == 3)
-        __asm__ volatile("mov %%cr3, %0" : "=r"(v));
-    else
-        __asm__ volatile("mov %%cr4, %0" : "=r"(v));
-    return v;
-}
 
 /* SDM 26.5 "Host-State Area": where a VM exit lands. */
 static void setup_host_state(struct percpu *pc)
@@ -34,9 +18,9 @@ static void setup_host_state(struct percpu *pc)
         uint64_t base;
     } __attribute__((packed)) idtr;
     __asm__ volatile("sidt %0" : "=m"(idtr));
-    vmwrite_natural(HOST_CR0, read_cr(0));
-    vmwrite_natural(HOST_CR3, read_cr(3));
-    vmwrite_natural(HOST_CR4, read_cr(4));
+    vmwrite_natural(HOST_CR0, read_cr0());
+    vmwrite_natural(HOST_CR3, read_cr3());
+    vmwrite_natural(HOST_CR4, read_cr4());
     vmwrite16(HOST_CS_SELECTOR, GDT_CODE64);
     vmwrite16(HOST_SS_SELECTOR, GDT_DATA);
     vmwrite16(HOST_DS_SELECTOR, GDT_DATA);

@@ -6,12 +6,6 @@
 #include "vmx/feature_control.h"
 #include "vmx/vmcs_defs.h"
 
-#define CR4_VMXE (1ull << 13)
-
-static uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
-static void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 
 int vmx_enter_root(const struct vmx_caps *caps, uint64_t region, unsigned cpu)
 {
