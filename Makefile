@@ -1,8 +1,9 @@
 # apicvisor: build, run and test.  `make help` lists the targets.
 #
-# Sources are found by directory.  Files under vmm/ vmx/ vlapic/ are plain C that also compiles for
-# the host (unit tests link them) unless their name ends in _hv.c: those use privileged
-# instructions or firmware services and are built for the hypervisor only.  efi/ is firmware-side.
+# Sources are found by directory (the rooms of docs/design.md).  Files under lib/ vlapic/ vmx/ vmm/
+# are plain C that also compiles for the host (unit tests link them) unless their name ends in
+# _hv.c: those use privileged instructions or firmware services and are built for the hypervisor
+# only.  efi/ is firmware-side.
 
 VERSION   := 0.1.0
 BUILD_ID  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
@@ -27,9 +28,10 @@ EFI_CFLAGS := $(WARN) $(INCLUDES) -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(EFI_INC)/
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
 	-T $(EFI_LIB)/elf_x86_64_efi.lds $(EFI_LIB)/crt0-efi-x86_64.o
 
-CORE_SRCS := $(wildcard vmm/*.c vmx/*.c vlapic/*.c)
+ROOMS     := lib vlapic vmx vmm/host vmm/dev vmm
+CORE_SRCS := $(foreach r,$(ROOMS),$(wildcard $(r)/*.c))
 HV_SRCS   := $(wildcard efi/*.c) $(CORE_SRCS)
-HV_ASM    := $(wildcard efi/*.asm vmm/*.asm vmx/*.asm)
+HV_ASM    := $(foreach r,efi $(ROOMS),$(wildcard $(r)/*.asm))
 HV_OBJS   := $(HV_SRCS:%.c=$(B)/hv/%.o) $(HV_ASM:%.asm=$(B)/hv/%.asm.o) $(B)/hv/build_id.o
 
 # --- host library and unit tests ----------------------------------------------------------------

@@ -2,7 +2,7 @@
 #include <efilib.h>
 
 #include "efi/firmware.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 
 /* Converts to UCS-2 in small chunks, turning "\n" into "\r\n" as ConOut expects. */
 static void conout_write(const char *s, size_t n)

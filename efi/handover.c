@@ -5,11 +5,11 @@
 
 #include "efi/firmware.h"
 #include "vmm/boot_info.h"
-#include "vmm/console.h"
-#include "vmm/exceptions.h"
-#include "vmm/percpu.h"
-#include "vmm/serial.h"
-#include "vmm/tsc.h"
+#include "lib/console.h"
+#include "vmm/host/exceptions.h"
+#include "vmm/host/percpu.h"
+#include "lib/serial.h"
+#include "vmm/host/tsc.h"
 
 static struct boot_info boot_info;
 

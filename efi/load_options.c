@@ -2,7 +2,7 @@
 #include <efilib.h>
 
 #include "efi/firmware.h"
-#include "vmm/cmdline.h"
+#include "lib/cmdline.h"
 
 EFI_STATUS load_command_line(EFI_HANDLE image, char *out, UINTN out_size, const char **source)
 {

@@ -3,9 +3,9 @@
 #include <efilib.h>
 
 #include "efi/firmware.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 #include "vmm/options.h"
-#include "vmm/serial.h"
+#include "lib/serial.h"
 #include "vmx/probe.h"
 
 extern const char apicvisor_build_id[];

@@ -2,7 +2,7 @@
 #include <efilib.h>
 
 #include "efi/firmware.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 
 EFI_STATUS memmap_report(void)
 {

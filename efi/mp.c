@@ -3,7 +3,7 @@
 
 #include "efi/firmware.h"
 #include "efi/mp_services.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 
 EFI_STATUS mp_enumerate(struct cpu_list *cpus)
 {

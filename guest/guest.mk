@@ -1,8 +1,8 @@
 # The guest kernel (docs/guest.md): a Multiboot (v1) image that tests the local APIC in xAPIC and
 # x2APIC mode.  Linked as ELF64 at 1 MiB, then rewritten as ELF32 because QEMU's Multiboot loader
 # refuses 64-bit ELF; the 32-bit entry stub switches to long mode itself.  It reuses the plain-C
-# console, printf engine and COM1 driver of vmm/.
-GUEST_SRCS   := $(wildcard guest/*.c) vmm/format.c vmm/console.c vmm/serial_hv.c
+# console, printf engine and COM1 driver of lib/.
+GUEST_SRCS   := $(wildcard guest/*.c) lib/format.c lib/console.c lib/serial_hv.c
 GUEST_ASM    := $(wildcard guest/*.asm)
 GUEST_OBJS   := $(GUEST_SRCS:%.c=$(B)/guest/%.o) $(GUEST_ASM:%.asm=$(B)/guest/%.asm.o)
 GUEST_DEFS   := -DGUEST_MAX_CPUS=16 -DGUEST_STACK_SIZE=16384

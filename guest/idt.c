@@ -5,7 +5,7 @@
 #include "guest/power.h"
 #include "guest/test.h"
 #include "guest/x86.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 
 #define SEL_CODE64 0x08
 #define GATE_INTERRUPT 0x8e   /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */

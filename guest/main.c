@@ -12,8 +12,8 @@
 #include "guest/tests.h"
 #include "guest/timebase.h"
 #include "guest/x86.h"
-#include "vmm/console.h"
-#include "vmm/serial.h"
+#include "lib/console.h"
+#include "lib/serial.h"
 
 #define MB_INFO_CMDLINE (1u << 2)
 

@@ -1,6 +1,6 @@
 #include "guest/options.h"
 
-#include "vmm/format.h"
+#include "lib/format.h"
 
 struct guest_options options;
 

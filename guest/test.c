@@ -6,9 +6,9 @@
 #include "guest/percpu.h"
 #include "guest/timebase.h"
 #include "guest/x86.h"
-#include "vmm/console.h"
-#include "vmm/format.h"
-#include "vmm/spinlock.h"
+#include "lib/console.h"
+#include "lib/format.h"
+#include "lib/spinlock.h"
 
 enum outcome { PASSED, FAILED, SKIPPED };
 

@@ -12,7 +12,7 @@
 #include "guest/smp.h"
 #include "guest/tests.h"
 #include "guest/x86.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 
 #define REPEAT 64
 

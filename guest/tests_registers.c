@@ -6,7 +6,7 @@
 #include "guest/smp.h"
 #include "guest/tests.h"
 #include "guest/x86.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 
 static unsigned me(void)
 {

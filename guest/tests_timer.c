@@ -7,7 +7,7 @@
 #include "guest/tests.h"
 #include "guest/timebase.h"
 #include "guest/x86.h"
-#include "vmm/console.h"
+#include "lib/console.h"
 
 #define TIMER_EARLY_PCT 5
 #define TIMER_LATE_PCT 50

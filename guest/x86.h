@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/cpu.h"
+#include "lib/cpu.h"
 
 static inline uint64_t rdtsc(void)
 {

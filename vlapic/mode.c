@@ -1,7 +1,7 @@
 #include "vlapic/mode.h"
 
 #include "vlapic/apic_regs.h"
-#include "vmm/msr.h"
+#include "lib/msr.h"
 
 #define APIC_BASE_ADDR_SHIFT 12
 

@@ -20,7 +20,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/options.h"
+/* What the VM offers: the hypervisor option x2apic=. */
+enum x2apic_policy {
+    X2APIC_AUTO, /* offer x2APIC in CPUID; the guest starts in xAPIC mode and may switch */
+    X2APIC_ON,   /* start in x2APIC mode; the guest may leave it */
+    X2APIC_OFF,  /* hide x2APIC in CPUID */
+    X2APIC_ONLY, /* start in x2APIC mode and refuse to leave it (IA32_XAPIC_DISABLE_STATUS semantics) */
+};
 
 enum lapic_mode {
     LAPIC_MODE_DISABLED, /* EN=0 EXTD=0 */

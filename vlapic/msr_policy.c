@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 #include "vlapic/apic_regs.h"
-#include "vmm/msr.h"
+#include "lib/msr.h"
 
 #define MSR_BITMAP_READ_LOW  0x000u
 #define MSR_BITMAP_WRITE_LOW 0x800u

@@ -10,7 +10,7 @@
 #include "vlapic/mode.h"
 #include "vlapic/pi_desc.h"
 #include "vlapic/vapic_regs.h"
-#include "vmm/format.h"
+#include "lib/format.h"
 
 /* 92: the VMCS dump (vmm/vcpu_dump.c) prefixes these lines with "vmcs:   " and keeps its lines to
  * VMCS_DUMP_MAX_COLUMNS (100). */

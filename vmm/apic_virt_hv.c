@@ -5,16 +5,16 @@
 #include "vlapic/ldr.h"
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
-#include "vmm/console.h"
-#include "vmm/cpu.h"
+#include "lib/console.h"
+#include "lib/cpu.h"
 #include "vmm/exits.h"
 #include "vmm/guest_mem.h"
 #include "vmm/insn_decode.h"
-#include "vmm/lapic.h"
-#include "vmm/msr.h"
-#include "vmm/tsc.h"
+#include "vmm/host/lapic.h"
+#include "lib/msr.h"
+#include "vmm/host/tsc.h"
 #include "vmx/vmcs_access.h"
-#include "vmx/vmcs_setup.h"
+#include "vmm/vmcs_setup.h"
 
 #define RFLAGS_IF (1ull << 9)
 

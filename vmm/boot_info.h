@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/acpi.h"
+#include "vmm/host/acpi.h"
 #include "vmm/options.h"
-#include "vmm/pmem.h"
+#include "vmm/host/pmem.h"
 #include "vmx/caps.h"
 
 struct boot_info {

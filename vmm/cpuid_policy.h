@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/cpu.h"
+#include "lib/cpu.h"
 
 struct cpuid_view {
     uint32_t apic_id;      /* this vCPU's APIC ID */

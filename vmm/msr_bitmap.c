@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "vmm/msr.h"
+#include "lib/msr.h"
 
 #define MSR_STAR     0xc0000081u
 #define MSR_LSTAR    0xc0000082u

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "vmm/format.h"
+#include "lib/format.h"
 
 #define MB_FLAG_PAGE_ALIGN  (1u << 0)
 #define MB_FLAG_MEMORY_INFO (1u << 1)

@@ -5,16 +5,9 @@
 
 #include <stddef.h>
 
-#include "vmm/format.h"
-
-#define APICVISOR_MAX_CPUS 64
-
-enum x2apic_policy {
-    X2APIC_AUTO, /* offer x2APIC in CPUID; the guest starts in xAPIC mode and may switch */
-    X2APIC_ON,   /* start in x2APIC mode; the guest may leave it */
-    X2APIC_OFF,  /* hide x2APIC in CPUID */
-    X2APIC_ONLY, /* start in x2APIC mode and refuse to leave it (IA32_XAPIC_DISABLE_STATUS semantics) */
-};
+#include "lib/format.h"
+#include "vlapic/mode.h"
+#include "vmm/host/percpu.h"
 
 /* When the VMCS of every vCPU is dumped besides failures and HC_DUMP_VMCS. */
 enum dump_policy {

@@ -8,7 +8,7 @@
 #include "vlapic/mode.h"
 #include "vlapic/pi_desc.h"
 #include "vlapic/vlapic.h"
-#include "vmm/guest_serial.h"
+#include "vmm/dev/guest_serial.h"
 #include "vmm/options.h"
 #include "vmx/caps.h"
 #include "vmx/controls.h"

@@ -5,16 +5,16 @@
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
 #include "vmm/apic_virt.h"
-#include "vmm/console.h"
-#include "vmm/lapic.h"
+#include "lib/console.h"
+#include "vmm/host/lapic.h"
 #include "vmm/exit_names.h"
 #include "vmm/exits.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/multiboot.h"
 #include "vmx/vmcs_access.h"
-#include "vmx/vmcs_setup.h"
-#include "vmm/cpu.h"
-#include "vmm/tsc.h"
+#include "vmm/vmcs_setup.h"
+#include "lib/cpu.h"
+#include "vmm/host/tsc.h"
 
 #define XAPIC_DEFAULT_BASE 0xfee00000ull
 #define PI_NOTIFICATION_VECTOR 0xf2 /* above every vector the guest's devices could use */

@@ -11,7 +11,7 @@
 #ifndef VMM_VMCS_DUMP_H
 #define VMM_VMCS_DUMP_H
 
-#include "vmm/format.h"
+#include "lib/format.h"
 #include "vmx/caps.h"
 #include "vmx/vmcs_access.h"
 

@@ -1,6 +1,6 @@
 #include "vmx/caps.h"
 
-#include "vmm/msr.h"
+#include "lib/msr.h"
 #include "vmx/vmcs_defs.h"
 
 void vmx_caps_read(struct vmx_caps *caps, msr_read_fn rdmsr)

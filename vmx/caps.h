@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/format.h"
+#include "lib/format.h"
 #include "vmx/ctl_names.h"
 
 struct vmx_caps {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/format.h"
+#include "lib/format.h"
 #include "vmx/caps.h"
 
 /* What the guest needs.  Set exactly one of x2apic_mode / xapic_mode: the guest's local APIC is

@@ -1,6 +1,6 @@
 #include "vmx/feature_control.h"
 
-#include "vmm/msr.h"
+#include "lib/msr.h"
 
 enum feature_control_action feature_control_decide(uint64_t current, uint64_t *new_value)
 {

@@ -1,8 +1,8 @@
 #include "vmx/probe.h"
 
-#include "vmm/console.h"
-#include "vmm/cpu.h"
-#include "vmm/msr.h"
+#include "lib/console.h"
+#include "lib/cpu.h"
+#include "lib/msr.h"
 #include "vmx/feature_control.h"
 
 bool vmx_probe(struct vmx_caps *caps)

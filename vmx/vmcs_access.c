@@ -2,7 +2,7 @@
 
 #include <stddef.h>
 
-#include "vmm/console.h"
+#include "lib/console.h"
 
 const char *vmcs_access_error_name(enum vmcs_access_error err)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/acpi.h"
+#include "vmm/host/acpi.h"
 
 static uint8_t rsdp[36], xsdt[36 + 8], fadt[244], dsdt[64];
 

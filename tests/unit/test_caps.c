@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/msr.h"
+#include "lib/msr.h"
 #include "vmx/caps.h"
 #include "vmx/vmcs_defs.h"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/cmdline.h"
-#include "vmm/msr.h"
+#include "lib/cmdline.h"
+#include "lib/msr.h"
 #include "vmx/feature_control.h"
 
 static size_t to_ucs2(const char *s, uint16_t *out, int nul)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/format.h"
+#include "lib/format.h"
 
 static char buf[256];
 

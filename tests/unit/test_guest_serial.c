@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/text_sink.h"
-#include "vmm/guest_serial.h"
+#include "vmm/dev/guest_serial.h"
 
 static struct guest_serial s;
 static struct text out;

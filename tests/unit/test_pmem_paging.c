@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/paging.h"
-#include "vmm/pmem.h"
+#include "vmm/host/paging.h"
+#include "vmm/host/pmem.h"
 
 static void ranges_are_page_aligned_and_floored(void **state)
 {

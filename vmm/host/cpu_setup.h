@@ -1,0 +1,16 @@
+/* Descriptor tables and per-CPU registers for a CPU entering hypervisor code. */
+#ifndef VMM_HOST_CPU_SETUP_H
+#define VMM_HOST_CPU_SETUP_H
+
+#include "vmm/host/percpu.h"
+
+#define GDT_CODE64 0x08
+#define GDT_DATA   0x10
+#define GDT_TSS    0x18
+
+/* Fills the shared IDT once (exception vectors 0-31); call on the BSP first. */
+void idt_init(void);
+/* Loads this CPU's GDT, TSS, the IDT and GS base (gs:0 = pc). */
+void cpu_setup(struct percpu *pc);
+
+#endif

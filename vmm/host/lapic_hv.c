@@ -1,0 +1,74 @@
+#include "vmm/host/lapic.h"
+
+#include "lib/cpu.h"
+#include "lib/msr.h"
+
+#define XAPIC_BASE 0xfee00000ul
+#define XAPIC_ID 0x20
+#define XAPIC_ICR_LO 0x300
+#define XAPIC_ICR_HI 0x310
+#define X2APIC_MSR_ID 0x802
+#define X2APIC_MSR_ICR 0x830
+
+static bool x2apic;
+
+static volatile uint32_t *xapic_reg(unsigned off)
+{
+    return (volatile uint32_t *)(XAPIC_BASE + off);
+}
+
+void lapic_init(void)
+{
+    x2apic = (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_EXTD) != 0;
+}
+
+bool lapic_x2apic(void)
+{
+    return x2apic;
+}
+
+uint32_t lapic_id(void)
+{
+    return x2apic ? (uint32_t)rdmsr(X2APIC_MSR_ID) : *xapic_reg(XAPIC_ID) >> 24;
+}
+
+void lapic_send_ipi(uint32_t dest, uint32_t icr_low)
+{
+    if (x2apic) {
+        /* SDM 11.12.9: one 64-bit write, destination in bits 63:32, no delivery status. */
+        wrmsr(X2APIC_MSR_ICR, ((uint64_t)dest << 32) | icr_low);
+        return;
+    }
+    *xapic_reg(XAPIC_ICR_HI) = dest << 24;
+    *xapic_reg(XAPIC_ICR_LO) = icr_low; /* this write sends */
+    for (unsigned i = 0; i < 1000000 && (*xapic_reg(XAPIC_ICR_LO) & ICR_BUSY); i++)
+        cpu_relax();
+}
+
+#define XAPIC_EOI 0xb0
+#define XAPIC_LVT_TIMER 0x320
+#define XAPIC_LVT_LINT0 0x350
+#define LVT_MASKED (1u << 16)
+
+void lapic_eoi(void)
+{
+    if (x2apic)
+        wrmsr(0x80b, 0);
+    else
+        *xapic_reg(XAPIC_EOI) = 0;
+}
+
+/* The firmware's timer interrupts (8259 or LAPIC timer) must not reach a hypervisor that never
+ * enables interrupts but acknowledges them on VM exit: mask them at the source. */
+void lapic_mask_firmware_interrupts(void)
+{
+    outb(0x21, 0xff); /* 8259 master and slave: all lines masked */
+    outb(0xa1, 0xff);
+    static const unsigned lvts[] = { XAPIC_LVT_TIMER, XAPIC_LVT_LINT0 };
+    for (unsigned i = 0; i < sizeof(lvts) / sizeof(lvts[0]); i++) {
+        if (x2apic)
+            wrmsr(0x800 + lvts[i] / 16, rdmsr(0x800 + lvts[i] / 16) | LVT_MASKED);
+        else
+            *xapic_reg(lvts[i]) |= LVT_MASKED;
+    }
+}

@@ -1,0 +1,19 @@
+/* Time from the TSC, calibrated once against the firmware before handover. */
+#ifndef VMM_HOST_TSC_H
+#define VMM_HOST_TSC_H
+
+#include <stdint.h>
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+void tsc_set_khz(uint64_t khz);
+void udelay(uint64_t us);
+/* True once `us` microseconds have passed since `start` (a TSC value). */
+int tsc_elapsed_us(uint64_t start, uint64_t us);
+
+#endif

@@ -1,0 +1,20 @@
+/* Filling a vCPU's VMCS: host state, controls, and the guest state a vCPU starts in. */
+#ifndef VMM_VMCS_SETUP_H
+#define VMM_VMCS_SETUP_H
+
+#include "vmm/vcpu.h"
+
+/* VMCLEAR + VMPTRLD the vCPU's VMCS, then writes host state and controls.  Returns 0, or -1
+ * after printing why. */
+int vmcs_setup(struct vcpu *v);
+
+/* The Multiboot entry state (Multiboot 0.6.96, 3.2 "Machine state"): 32-bit protected mode,
+ * paging off, flat segments, EAX = magic, EBX = info address (needs unrestricted guest). */
+void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t info_addr);
+
+/* The state after INIT and a start-up IPI with this vector (SDM 10.1.1, table "IA-32 and
+ * Intel 64 Processor States Following Power-up, Reset, or INIT"; 9.4.4): real mode at
+ * vector << 12 (needs unrestricted guest). */
+void vmcs_guest_startup(struct vcpu *v, uint8_t vector);
+
+#endif
