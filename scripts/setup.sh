@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 
-BOOKWORM_PKGS=(gcc make nasm gnu-efi binutils mtools dosfstools ovmf debootstrap libcmocka-dev pkg-config coreutils)
+BOOKWORM_PKGS=(gcc make nasm gnu-efi binutils mtools dosfstools ovmf debootstrap libcmocka-dev pkg-config coreutils clang libclang-rt-14-dev)
 SID_PKGS=(bochs bochsbios vgabios bochs-term ovmf)
 MIN_QEMU_MAJOR=10
 
