@@ -6,7 +6,8 @@
 #   scripts/setup.sh --check    exit 0 when nothing is missing, 1 otherwise (installs nothing)
 #
 # The Bochs 3.1 + OVMF root (Debian sid, needs glibc >= 2.38) lives outside the checkout in
-# $APICVISOR_CACHE (default ~/.cache/apicvisor) and is reused across clones.
+# $APICVISOR_CACHE (default ~/.cache/apicvisor) and is reused across clones.  Where ../shared/bochs
+# is beside the checkout, a Bochs built from it (IDIV r/m64 right) joins Debian's in that root.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,11 +52,24 @@ debian_mirror() {
 
 bochs_ready() { [ -f "$BOCHS_ROOT/.apicvisor-ready" ] && [ -x "$BOCHS_ROOT/usr/bin/bochs-bin" ]; }
 
+# What a build of $BOCHS_SRC is made of: a new snapshot or a changed build.sh rebuilds.
+bochs_src_id() {
+    local t=("$BOCHS_SRC"/bochs-*.tar.xz)
+    [ -f "${t[0]}" ] && [ -f "$BOCHS_SRC/build.sh" ] || return 1
+    echo "$(basename "${t[0]}") sha256=$(sha256sum < "${t[0]}" | cut -d' ' -f1) build.sh=$(sha256sum < "$BOCHS_SRC/build.sh" | cut -d' ' -f1)"
+}
+
+bochs_built() {
+    [ -x "$BOCHS_ROOT/usr/local/bin/bochs-bin" ] && [ -f "$BOCHS_BUILT_STAMP" ] \
+        && [ "$(cut -d' ' -f1-3 "$BOCHS_BUILT_STAMP")" = "$(bochs_src_id)" ]
+}
+
 check_only() {
     local ok=0
     [ -z "$(missing_debs "${BOOKWORM_PKGS[@]}" qemu-system-x86)" ] || { echo "missing bookworm packages: $(missing_debs "${BOOKWORM_PKGS[@]}" qemu-system-x86 | tr '\n' ' ')"; ok=1; }
     [ "$(qemu_major)" -ge $MIN_QEMU_MAJOR ] || { echo "QEMU older than $MIN_QEMU_MAJOR (need bookworm-backports)"; ok=1; }
     bochs_ready || { echo "Bochs 3.1 root missing at $BOCHS_ROOT"; ok=1; }
+    [ ! -f "$BOCHS_SRC/build.sh" ] || bochs_built || { echo "Bochs from $BOCHS_SRC not built in $BOCHS_ROOT"; ok=1; }
     return $ok
 }
 
@@ -114,6 +128,44 @@ install_bochs_root() {
     step "Bochs root ready"
 }
 
+sid_apt() { chroot "$BOCHS_ROOT" env DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
+
+# Debian's bochs-bin computes IDIV r/m64 wrongly (GCC 15 strict aliasing, ../shared/bochs/README.md):
+# build the snapshot in $BOCHS_SRC with -fno-strict-aliasing into /usr/local/bin of the root, which
+# the runners then prefer.  Without that folder Debian's binary stays the one that runs.
+build_bochs() {
+    if [ ! -f "$BOCHS_SRC/build.sh" ]; then
+        step "no Bochs source at $BOCHS_SRC: runs use Debian's bochs-bin (IDIV r/m64 known wrong)"
+        return
+    fi
+    if bochs_built; then step "Bochs built from $BOCHS_SRC: present"; return; fi
+    need_root
+    local id log="$APICVISOR_CACHE/bochs-build.log" flags models
+    id=$(bochs_src_id) || die "no bochs-*.tar.xz beside $BOCHS_SRC/build.sh"
+    : > "$log"
+    if ! chroot "$BOCHS_ROOT" sh -c 'command -v g++ && command -v make' >/dev/null; then
+        step "installing g++ make in the sid root"
+        # The lists debootstrap fetched may be stale by now, and the sid mirror's Release file is
+        # expired (PLATFORM.md): refresh them without the date check only when installing fails.
+        sid_apt install -y -q --no-install-recommends g++ make >> "$log" 2>&1 \
+            || { sid_apt -o Acquire::Check-Valid-Until=false update -q >> "$log" 2>&1 \
+                 && sid_apt install -y -q --no-install-recommends g++ make >> "$log" 2>&1; } \
+            || die "installing g++ and make in the sid root failed; see $log"
+        sid_apt clean
+    fi
+    step "building Bochs from $BOCHS_SRC in the sid root (a few minutes; log $log)"
+    rm -f "$BOCHS_BUILT_STAMP"
+    "$BOCHS_SRC/build.sh" "$BOCHS_ROOT" >> "$log" 2>&1 \
+        || die "building Bochs failed; see $log and $BOCHS_ROOT/usr/src/${id%%.tar.xz*}/{configure,make}.log"
+    # Record the flags the build really used: the runners name them, and the fix depends on them.
+    flags=$(sed -n 's/^CXXFLAGS *= *//p' "$BOCHS_ROOT/usr/src/${id%%.tar.xz*}/Makefile" | head -n 1)
+    [[ " $flags " == *" -fno-strict-aliasing "* ]] || die "the Bochs build did not use -fno-strict-aliasing (CXXFLAGS: $flags)"
+    models=$(chroot "$BOCHS_ROOT" /usr/local/bin/bochs-bin --help cpu 2>&1) || true
+    grep -qx tigerlake <<<"$models" || die "the built bochs-bin does not run: $(tail -n 3 <<<"$models" | tr '\n' ' ')"
+    echo "$id cxxflags=$flags" > "$BOCHS_BUILT_STAMP"
+    step "Bochs built: $BOCHS_ROOT/usr/local/bin/bochs-bin"
+}
+
 case "${1:-}" in
     --check) check_only; exit $? ;;
     "") ;;
@@ -123,4 +175,5 @@ esac
 install_bookworm_packages
 install_qemu_backports
 install_bochs_root
+build_bochs
 step "done"
