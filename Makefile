@@ -109,6 +109,7 @@ $(B)/unit/%: tests/unit/%.c $(B)/libapicvisor-host.a
 unit: $(UNIT_BINS)
 
 -include guest/guest.mk
+-include tests/fuzz/fuzz.mk
 
 # Small Multiboot guests for the integration tests (tests/guests/).
 TEST_GUESTS := $(patsubst tests/guests/%.asm,$(B)/test-guests/%.elf,$(wildcard tests/guests/*.asm))

@@ -30,16 +30,35 @@ static bool sw_enabled(const struct vlapic *vl)
 }
 
 /* SDM 11.5.4: divide configuration bits 3, 1:0 encode 2, 4, 8, 16, 32, 64, 128, 1. */
-static uint64_t timer_divisor(const struct vlapic *vl)
+static uint64_t divisor_of(uint32_t dcr)
 {
-    uint32_t dcr = vapic_read(vl->page, APIC_TIMER_DCR);
     unsigned code = ((dcr >> 1) & 4) | (dcr & 3);
     return code == 7 ? 1 : 2ull << code;
 }
 
+static uint64_t timer_divisor(const struct vlapic *vl)
+{
+    return vl->timer_div;
+}
+
 static uint32_t timer_mode(const struct vlapic *vl)
 {
-    return vapic_read(vl->page, APIC_LVT_TIMER) & APIC_LVT_TIMER_MODE_MASK;
+    return vl->timer_mode;
+}
+
+/* Reads the timer's mode and divisor from the page (after a reset or mode switch reseeded it). */
+static void timer_sync(struct vlapic *vl)
+{
+    vl->timer_mode = vapic_read(vl->page, APIC_LVT_TIMER) & APIC_LVT_TIMER_MODE_MASK;
+    vl->timer_div = divisor_of(vapic_read(vl->page, APIC_TIMER_DCR));
+}
+
+/* A periodic interval at least min_period long: a guest that programs a tiny period would
+ * otherwise get its next expiry before it ran an instruction (each VM entry re-arms the
+ * VMX-preemption timer at 0) and starve itself.  KVM clamps the same way (min_timer_period_us). */
+static uint64_t clamped_period(const struct vlapic *vl, uint64_t ticks)
+{
+    return ticks < vl->min_period ? vl->min_period : ticks;
 }
 
 /* Writing the initial count (re)starts the count-down; 0 stops it (SDM 11.5.4).  In TSC-deadline
@@ -57,20 +76,62 @@ static void timer_start(struct vlapic *vl, uint64_t now)
     if (count == 0)
         return;
     uint64_t ticks = count * timer_divisor(vl);
-    vl->timer_deadline = now + ticks;
     if (timer_mode(vl) == APIC_LVT_TIMER_PERIODIC)
-        vl->timer_period = ticks;
+        ticks = vl->timer_period = clamped_period(vl, ticks);
+    vl->timer_deadline = now + ticks;
+}
+
+/* SDM 11.5.4.1: only a transition into or out of TSC-deadline mode disarms the timer (and
+ * IA32_TSC_DEADLINE reads 0 outside that mode).  Between one-shot and periodic the count goes
+ * on: it ends once in one-shot mode and reloads in periodic mode (KVM's apic_update_lvtt). */
+static void timer_mode_changed(struct vlapic *vl, uint32_t new_mode)
+{
+    uint32_t old_mode = vl->timer_mode;
+    vl->timer_mode = new_mode;
+    if (old_mode == APIC_LVT_TIMER_TSC_DEADLINE || new_mode == APIC_LVT_TIMER_TSC_DEADLINE) {
+        vapic_write(vl->page, APIC_TIMER_ICR, 0);
+        vl->timer_deadline = vl->timer_period = vl->tsc_deadline = 0;
+        return;
+    }
+    uint64_t count = vapic_read(vl->page, APIC_TIMER_ICR);
+    vl->timer_period = vl->timer_deadline && new_mode == APIC_LVT_TIMER_PERIODIC
+                           ? clamped_period(vl, count * timer_divisor(vl))
+                           : 0;
+}
+
+/* A new divide value changes the rate, not the count (SDM 11.5.4): what is left of the count
+ * runs on at the new rate (KVM's update_target_expiration). */
+static void timer_divisor_changed(struct vlapic *vl, uint64_t new_div, uint64_t now)
+{
+    uint64_t old_div = vl->timer_div;
+    vl->timer_div = new_div;
+    if (!vl->timer_deadline || timer_mode(vl) == APIC_LVT_TIMER_TSC_DEADLINE || old_div == new_div)
+        return;
+    uint64_t left = vl->timer_deadline > now ? (vl->timer_deadline - now) / old_div : 0;
+    vl->timer_deadline = now + left * new_div;
+    if (vl->timer_period)
+        vl->timer_period = clamped_period(vl, vapic_read(vl->page, APIC_TIMER_ICR) * new_div);
 }
 
 void vlapic_init(struct vlapic *vl, struct vapic_page *page, uint32_t apic_id, enum lapic_mode mode)
 {
     *vl = (struct vlapic){ .page = page, .apic_id = apic_id, .mode = mode };
+    timer_sync(vl);
+}
+
+void vlapic_reset(struct vlapic *vl, enum lapic_mode mode)
+{
+    uint64_t min_period = vl->min_period; /* the VM's setting, not LAPIC state */
+    vlapic_init(vl, vl->page, vl->apic_id, mode);
+    vl->min_period = min_period;
 }
 
 void vlapic_set_mode(struct vlapic *vl, enum lapic_mode mode)
 {
-    if (mode != LAPIC_MODE_X2APIC) /* xAPIC or disabled: register state was reset */
+    if (mode != LAPIC_MODE_X2APIC) { /* xAPIC or disabled: register state was reset */
         vl->timer_deadline = vl->timer_period = vl->esr_pending = vl->tsc_deadline = 0;
+        timer_sync(vl);
+    }
     vl->mode = mode;
 }
 
@@ -185,6 +246,7 @@ struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t 
         return done();
     case APIC_TIMER_DCR:
         vapic_write(vl->page, APIC_TIMER_DCR, v32 & 0xbu);
+        timer_divisor_changed(vl, divisor_of(v32), now);
         return done();
     case APIC_EOI:
     case APIC_TPR:
@@ -192,17 +254,12 @@ struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t 
         return done(); /* virtualized by the CPU; never reaches here with VID on */
     default:
         if (is_lvt(offset)) {
-            uint32_t old_mode = timer_mode(vl);
             uint32_t val = v32 & lvt_writable(offset);
             if (!sw_enabled(vl))
                 val |= APIC_LVT_MASKED;
             vapic_write(vl->page, offset, val);
-            if (offset == APIC_LVT_TIMER && timer_mode(vl) != old_mode) {
-                /* A mode change stops the timer (SDM 11.5.4.1); IA32_TSC_DEADLINE reads 0 outside
-                 * TSC-deadline mode and starts disarmed in it. */
-                vapic_write(vl->page, APIC_TIMER_ICR, 0);
-                vl->timer_deadline = vl->timer_period = vl->tsc_deadline = 0;
-            }
+            if (offset == APIC_LVT_TIMER && (val & APIC_LVT_TIMER_MODE_MASK) != timer_mode(vl))
+                timer_mode_changed(vl, val & APIC_LVT_TIMER_MODE_MASK);
             return done();
         }
         /* xAPIC: a write to a read-only or reserved register is ignored; x2APIC got #GP above. */

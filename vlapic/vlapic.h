@@ -24,6 +24,12 @@ struct vlapic {
     uint64_t timer_deadline; /* TSC of the next expiry; 0: not armed */
     uint64_t timer_period;   /* TSC ticks per period in periodic mode, else 0 */
     uint64_t tsc_deadline;   /* IA32_TSC_DEADLINE as the guest reads it (0 outside TSC-deadline mode) */
+    uint64_t min_period;     /* shortest periodic interval in TSC ticks (0: none; see vlapic_write) */
+    /* The timer's mode and divisor as the model last applied them: in xAPIC mode the CPU stores a
+     * new LVT timer or DCR value in the page before the model sees the write, so the page cannot
+     * say what they were. */
+    uint32_t timer_mode;
+    uint64_t timer_div;
 };
 
 enum vlapic_result {
@@ -38,6 +44,9 @@ struct vlapic_outcome {
 };
 
 void vlapic_init(struct vlapic *vl, struct vapic_page *page, uint32_t apic_id, enum lapic_mode mode);
+/* The same for an INIT (the page already reseeded in mode): keeps the page, the APIC ID and
+ * min_period. */
+void vlapic_reset(struct vlapic *vl, enum lapic_mode mode);
 
 /* A guest write of value to the register at offset (xAPIC offsets; x2APIC MSRs are translated
  * with X2APIC_MSR_OFFSET).  In xAPIC mode the CPU has already stored the value in the page

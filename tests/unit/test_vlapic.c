@@ -388,15 +388,28 @@ static void initial_count_zero_stops(void **state)
     assert_int_equal(rd(0x390, 1060), 0);
 }
 
+/* SDM 11.5.4.1: only TSC-deadline transitions disarm; one-shot -> periodic keeps counting and
+ * then reloads (this test said the opposite before: the rule was wrong). */
 static void timer_mode_change_stops(void **state)
 {
     (void)state;
     x2w(0x320, 0x30, 0);
     x2w(0x380, 100, 1000);
-    x2w(0x320, 0x00020030, 1010); /* to periodic */
+    x2w(0x320, 0x00020030, 1010); /* to periodic, DCR 0: divide by 2 */
+    assert_int_equal(vl.timer_deadline, 1200);
+    assert_int_equal(vlapic_timer_poll(&vl, 1200), 0x30);
+    assert_int_equal(vl.timer_deadline, 1400); /* reloaded */
+    x2w(0x320, 0x00000030, 1300); /* back to one-shot: this count is the last */
+    assert_int_equal(vlapic_timer_poll(&vl, 1400), 0x30);
+    assert_int_equal(vlapic_timer_poll(&vl, 1600), -1);
+    assert_int_equal(rd(0x390, 1600), 0);
+    x2w(0x320, 0x00040030, 1700); /* into TSC-deadline mode: disarmed */
+    x2w(0x320, 0x00000030, 1710);
+    x2w(0x380, 100, 1720);
+    x2w(0x320, 0x00040030, 1730);
     assert_int_equal(vl.timer_deadline, 0);
-    assert_int_equal(vlapic_timer_poll(&vl, 1200), -1);
-    assert_int_equal(rd(0x390, 1200), 0);
+    assert_int_equal(vlapic_timer_poll(&vl, 5000), -1);
+    x2w(0x320, 0x00000030, 1740);
     /* changing only the vector or the mask does not stop it */
     x2w(0x380, 100, 2000);
     x2w(0x320, 0x00020031, 2010);
