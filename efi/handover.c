@@ -118,7 +118,7 @@ EFI_STATUS handover(EFI_HANDLE image, const struct options *opts, const struct c
         return st;
     }
     build_pmem(&bi->pmem, map, map_size, desc_size);
-    uint64_t stack = pmem_alloc(&bi->pmem, CPU_STACK_SIZE / PAGE_SIZE, PAGE_SIZE, ~0ull);
+    uint64_t stack = pmem_alloc_any(&bi->pmem, CPU_STACK_SIZE / PAGE_SIZE, PAGE_SIZE);
     if (!stack) {
         kprintf("handover: out of memory for the BSP stack\n");
         for (;;)

@@ -6,6 +6,35 @@
 static console_sink_fn sinks[CONSOLE_MAX_SINKS];
 /* One lock for the whole console so that lines from different CPUs never interleave. */
 static spinlock_t console_lock;
+static volatile bool panicking;
+
+#define PANIC_LOCK_SPINS 10000000ul /* some milliseconds: a line's worth of serial output and more */
+
+void console_panic(void)
+{
+    panicking = true;
+}
+
+void console_lock_for_test(void)
+{
+    spin_lock(&console_lock);
+}
+
+/* Returns whether the lock was taken (so must be released). */
+static bool console_lock_take(void)
+{
+    if (!panicking) {
+        spin_lock(&console_lock);
+        return true;
+    }
+    return spin_lock_bounded(&console_lock, PANIC_LOCK_SPINS);
+}
+
+static void console_lock_release(bool taken)
+{
+    if (taken)
+        spin_unlock(&console_lock);
+}
 
 int console_add_sink(console_sink_fn sink)
 {
@@ -34,9 +63,9 @@ static void write_unlocked(const char *s, size_t n)
 
 void console_write(const char *s, size_t n)
 {
-    spin_lock(&console_lock);
+    bool taken = console_lock_take();
     write_unlocked(s, n);
-    spin_unlock(&console_lock);
+    console_lock_release(taken);
 }
 
 /* kvprintf formats into a buffer first so a whole message reaches the sinks under one lock
@@ -79,10 +108,10 @@ void console_lines_sink(void *ctx, const char *s, size_t n)
 void kvprintf(const char *fmt, va_list ap)
 {
     struct console_lines l = { .used = 0, .locked = true };
-    spin_lock(&console_lock);
+    bool taken = console_lock_take();
     fmt_vformat(line_sink, &l, fmt, ap);
     write_unlocked(l.buf, l.used);
-    spin_unlock(&console_lock);
+    console_lock_release(taken);
 }
 
 void kprintf(const char *fmt, ...)

@@ -28,6 +28,11 @@ struct console_lines {
 void console_lines_sink(void *ctx, const char *s, size_t n);
 void console_lines_flush(struct console_lines *l);
 void kvprintf(const char *fmt, va_list ap);
+/* From now on, output waits for the console lock only a bounded time and is written without it
+ * after that: for the last words of a failing CPU, which may itself hold the lock. */
+void console_panic(void);
+/* Takes the console lock and keeps it: only for the test of the failure path above. */
+void console_lock_for_test(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -74,3 +74,10 @@ uint64_t pi_control(const struct pi_desc *desc)
 {
     return __atomic_load_n(&desc->control, __ATOMIC_SEQ_CST);
 }
+
+void pi_reset(struct pi_desc *desc)
+{
+    __atomic_and_fetch(&desc->control, ~PI_CONTROL_ON, __ATOMIC_SEQ_CST);
+    for (unsigned i = 0; i < 4; i++)
+        __atomic_exchange_n(&desc->pir[i], 0, __ATOMIC_SEQ_CST);
+}

@@ -60,6 +60,11 @@ bool pi_test_and_clear_on(struct pi_desc *desc);
  * Returns whether any vector was taken. */
 bool pi_harvest(struct pi_desc *desc, uint64_t irr[4]);
 
+/* Drops every posted vector and ON, keeping NV, NDST and SN: an INIT clears the IRR (SDM 11.4.7.3),
+ * and the PIR is the IRR's posted part (KVM's vmx_apicv_post_state_restore does the same).
+ * Safe against concurrent pi_post: each word is exchanged atomically. */
+void pi_reset(struct pi_desc *desc);
+
 /* Sets NDST for a vCPU now running on the CPU with physical APIC ID apic_id (host mode x2apic). */
 void pi_set_ndst(struct pi_desc *desc, uint32_t apic_id, bool x2apic);
 void pi_set_sn(struct pi_desc *desc);

@@ -13,7 +13,6 @@ bool apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp);
 enum exit_action handle_apic_write(struct vcpu *v);
 enum exit_action handle_apic_access(struct vcpu *v);
 enum exit_action handle_init_signal(struct vcpu *v);
-enum exit_action handle_sipi(struct vcpu *v);
 enum exit_action handle_preemption_timer(struct vcpu *v);
 
 /* Before each VM entry: the timer, posted interrupts not yet in the IRR, RVI, a pending NMI,
@@ -23,7 +22,10 @@ void apic_prepare_entry(struct vcpu *v);
 /* The VMCS controls and MSR bitmap of a vCPU whose LAPIC is in mode (after VMPTRLD). */
 void apic_apply_mode(struct vcpu *v, enum lapic_mode mode);
 
-/* Puts a vCPU into wait-for-SIPI with a fresh LAPIC (an INIT, and every AP at start). */
-void apic_reset_to_wait_for_sipi(struct vcpu *v);
+/* An INIT: the LAPIC reset that keeps its mode, the CPU in wait-for-SIPI (VCPU_WAIT_SIPI).
+ * Every AP starts this way too. */
+void apic_init_reset(struct vcpu *v);
+/* A SIPI with this vector to a vCPU in wait-for-SIPI: real mode at vector << 12, running. */
+void apic_start_up(struct vcpu *v, uint8_t vector);
 
 #endif

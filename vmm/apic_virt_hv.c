@@ -8,11 +8,13 @@
 #include "lib/console.h"
 #include "lib/cpu.h"
 #include "vmm/exits.h"
-#include "vmm/guest_mem.h"
-#include "vmm/insn_decode.h"
+#include "vlapic/mmio.h"
+#include "vmm/vcpu_events.h"
 #include "vmm/host/lapic.h"
+#include "vmm/mem_emul.h"
 #include "lib/msr.h"
 #include "vmm/host/tsc.h"
+#include "vmx/tlb.h"
 #include "vmx/vmcs_access.h"
 #include "vmm/vmcs_setup.h"
 
@@ -25,6 +27,18 @@ static struct vapic_page *page_of(struct vcpu *v)
 
 /* --- mode switches ------------------------------------------------------------------------------ */
 
+/* INVEPT of the VM's EPT (guest-physical and combined mappings) and INVVPID of this vCPU's VPID
+ * (linear mappings), each with the narrowest type the CPU supports. */
+static void flush_guest_translations(struct vcpu *v)
+{
+    uint64_t ept_type = invept_type(v->vm->caps->ept_vpid);
+    if (ept_type)
+        invept(ept_type, v->vm->eptp);
+    uint64_t vpid_type = invvpid_type(v->vm->caps->ept_vpid);
+    if (vpid_type && (vmread32(SECONDARY_VM_EXEC_CONTROL) & CPU2_ENABLE_VPID))
+        invvpid(vpid_type, vmread16(VIRTUAL_PROCESSOR_ID));
+}
+
 void apic_apply_mode(struct vcpu *v, enum lapic_mode mode)
 {
     /* SDM 30.1: virtualize x2APIC mode for an x2APIC, APIC-access virtualization for an xAPIC
@@ -35,9 +49,16 @@ void apic_apply_mode(struct vcpu *v, enum lapic_mode mode)
         proc2 |= CPU2_VIRTUALIZE_X2APIC_MODE;
     else if (mode == LAPIC_MODE_XAPIC)
         proc2 |= CPU2_VIRTUALIZE_APIC_ACCESSES;
+    bool vapic_on = (proc2 & CPU2_VIRTUALIZE_APIC_ACCESSES) &&
+                    !(vmread32(SECONDARY_VM_EXEC_CONTROL) & CPU2_VIRTUALIZE_APIC_ACCESSES);
     vmwrite32(SECONDARY_VM_EXEC_CONTROL, proc2);
     if (proc2 & CPU2_VIRTUALIZE_APIC_ACCESSES)
         vmwrite64(APIC_ACCESS_ADDR, v->vm->apic_access_page);
+    /* SDM 29.4.5: while the page was plain memory the TLB may have cached a translation of
+     * 0xFEE00000 that would bypass APIC-access virtualization; flush it, as KVM does at this
+     * point (vmx_set_virtual_apic_mode). */
+    if (vapic_on)
+        flush_guest_translations(v);
     msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode);
 }
 
@@ -71,34 +92,33 @@ static void deliver_posted(struct vcpu *target, uint8_t vector)
         lapic_send_ipi(target->apic_id, ICR_DM_FIXED | target->vm->pi_vector);
 }
 
+/* SDM 11.4.7.2: a software-disabled APIC (SVR bit 8 clear, as after INIT) accepts only INIT,
+ * NMI, SMI and SIPI; a CPU in wait-for-SIPI takes nothing but INIT and SIPI. */
+static bool accepts_fixed(struct vcpu *t)
+{
+    return t->state == VCPU_RUNNING && (vapic_read(page_of(t), APIC_SVR) & APIC_SVR_SW_ENABLE);
+}
+
 static void deliver_one(struct vcpu *src, struct vcpu *t, const struct icr_fields *ipi)
 {
     switch (ipi->delivery) {
     case APIC_DM_FIXED:
     case APIC_DM_LOWEST:
+        if (!accepts_fixed(t))
+            break;
         if (t == src)
             vlapic_accept(&t->vlapic, ipi->vector); /* the IRR; RVI follows before the next entry */
         else
             deliver_posted(t, ipi->vector);
         break;
     case APIC_DM_NMI:
-        t->nmi_pending = true;
-        if (t != src)
-            lapic_send_ipi(t->apic_id, ICR_DM_NMI); /* a VM exit on the target, which injects it */
+        vcpu_post(t, VCPU_EV_NMI);
         break;
     case APIC_DM_INIT:
-        /* A running target gets a physical INIT: in non-root operation it causes a VM exit
-         * (SDM 26.2 "Other Causes of VM Exits"), whose handler parks the vCPU in wait-for-SIPI.
-         * A parked target is in that state already, and must not get one: INIT is blocked in
-         * wait-for-SIPI, so it would stay pending and undo the SIPI that follows. */
-        if (t != src && !t->waiting_for_sipi)
-            lapic_send_ipi(t->apic_id, ICR_DM_INIT | ICR_LEVEL_ASSERT);
+        vcpu_post(t, VCPU_EV_INIT);
         break;
     case APIC_DM_STARTUP:
-        /* In wait-for-SIPI a SIPI causes a VM exit (SDM 26.2); anywhere else it is dropped,
-         * as on hardware. */
-        if (t != src && t->waiting_for_sipi)
-            lapic_send_ipi(t->apic_id, ICR_DM_STARTUP | ipi->vector);
+        vcpu_post_sipi(t, ipi->vector);
         break;
     default:
         break;
@@ -193,70 +213,65 @@ enum exit_action handle_apic_write(struct vcpu *v)
     return EXIT_RESUME;
 }
 
-static void *guest_phys(void *ctx, uint64_t gpa, uint64_t len)
+static uint64_t apic_mmio_load(struct vcpu *v, unsigned size)
 {
-    return guest_ram_ptr(ctx, gpa, len);
+    return vlapic_mmio_read(&v->vlapic, (uint32_t)vmread_natural(EXIT_QUALIFICATION) & 0xfff, size, rdtsc());
 }
 
-/* SDM 30.4.2 / 30.4.3: accesses the CPU does not virtualize (the timer current count, writes to
- * read-only registers) exit fault-like, without an instruction length: decode the MOV. */
+/* SDM 29.4: accesses the CPU does not virtualize (the timer current count, sizes and offsets
+ * other than aligned 32-bit, writes to read-only registers) exit fault-like: emulate the
+ * instruction against the register model (vlapic/mmio.h, where stores are ignored). */
 enum exit_action handle_apic_access(struct vcpu *v)
 {
-    uint64_t q = vmread_natural(EXIT_QUALIFICATION);
-    uint32_t offset = (uint32_t)q & 0xfff, type = (uint32_t)(q >> 12) & 0xf;
+    uint32_t type = (uint32_t)(vmread_natural(EXIT_QUALIFICATION) >> 12) & 0xf;
     if (type > 1) /* 0: linear read, 1: linear write (SDM 28.2.1, table 28-6) */
         return exit_stop(v, "APIC access that is not a data read or write");
-    struct guest_paging pg = {
-        vmread_natural(GUEST_CR0), vmread_natural(GUEST_CR3), vmread_natural(GUEST_CR4),
-        vmread64(GUEST_IA32_EFER), guest_phys, v->vm,
-    };
-    uint8_t code[15];
-    struct mov_insn mov;
-    uint64_t rip = vmread_natural(GUEST_RIP);
-    bool long64 = (vmread32(GUEST_CS_AR_BYTES) >> 13) & 1;
-    if (!guest_read_linear(&pg, vmread_natural(GUEST_CS_BASE) + rip, code, sizeof(code)) ||
-        !decode_mov(code, sizeof(code), long64, &mov) || mov.to_memory != (type == 1))
+    if (!mem_emulate(v, type == 1, apic_mmio_load))
         return exit_stop(v, "APIC access by an instruction apicvisor does not emulate");
-    if (type == 0) {
-        uint64_t val = 0;
-        vlapic_read(&v->vlapic, offset & ~0xfu, rdtsc(), &val);
-        /* A 32-bit load zero-extends into the 64-bit register. */
-        v->regs.gpr[mov.reg] = mov.size == 8 ? val : (uint32_t)val;
-    } /* a write to a register the CPU does not virtualize is read-only or reserved: ignored */
-    vmwrite_natural(GUEST_RIP, rip + mov.length);
     return EXIT_RESUME;
 }
 
 /* --- INIT and SIPI ------------------------------------------------------------------------------- */
 
-void apic_reset_to_wait_for_sipi(struct vcpu *v)
+/* What an INIT does to the LAPIC and the CPU (SDM 11.4.7.3, 11.12.5.1; the INIT column of the
+ * table "IA-32 and Intel 64 Processor States Following Power-up, Reset, or INIT"): the APIC keeps
+ * its mode and base (an x2APIC stays in x2APIC mode, a disabled APIC stays disabled), its
+ * registers return to their reset values (IRR, ISR, TMR cleared, SVR software-disabled), pending
+ * NMIs and events waiting for injection are gone, and the TLBs are flushed. */
+void apic_init_reset(struct vcpu *v)
 {
-    enum lapic_mode mode = lapic_mode_of(apic_base_reset_value(false, v->vm->opts->x2apic));
-    v->apic_base = apic_base_reset_value(v->id == 0, v->vm->opts->x2apic);
+    enum lapic_mode mode = v->vlapic.mode;
+    /* Seeding cannot fail here: the ID was seeded in this mode before (create_vcpu or a switch). */
     vapic_page_seed(page_of(v), v->apic_id, mode);
-    vlapic_init(&v->vlapic, page_of(v), v->apic_id, mode);
+    vlapic_reset(&v->vlapic, mode);
+    pi_reset(v->pi_desc);
     apic_apply_mode(v, mode);
     vmwrite16(GUEST_INTR_STATUS, 0);
+    v->nmi_pending = false;
+    vmwrite32(VM_ENTRY_INTR_INFO, 0);
+    vmwrite32(CPU_BASED_VM_EXEC_CONTROL,
+              vmread32(CPU_BASED_VM_EXEC_CONTROL) & ~(CPU_NMI_WINDOW_EXITING | CPU_INTERRUPT_WINDOW_EXITING));
+    vmwrite_natural(GUEST_PENDING_DBG_EXCEPTIONS, 0);
     vmcs_guest_startup(v, 0);
-    vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
-    v->waiting_for_sipi = true;
+    flush_guest_translations(v); /* INIT flushes the TLBs, global entries included */
+    v->state = VCPU_WAIT_SIPI;
 }
 
+void apic_start_up(struct vcpu *v, uint8_t vector)
+{
+    /* Fixed IPIs are dropped while parked, but one may have raced with the INIT: start clean,
+     * before RUNNING lets senders post again. */
+    pi_reset(v->pi_desc);
+    vmcs_guest_startup(v, vector);
+    vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE); /* whatever it was before the INIT */
+    __atomic_store_n(&v->state, VCPU_RUNNING, __ATOMIC_RELEASE);
+    kprintf("vcpu %u: started by SIPI at 0x%x\n", v->id, (unsigned)vector << 12);
+}
+
+/* A physical INIT reached this CPU in non-root operation (SDM 26.2): it is the guest's. */
 enum exit_action handle_init_signal(struct vcpu *v)
 {
-    if (v->id == 0)
-        return exit_stop(v, "INIT to the bootstrap vCPU (guest reset) is not supported");
-    apic_reset_to_wait_for_sipi(v);
-    return EXIT_RESUME;
-}
-
-enum exit_action handle_sipi(struct vcpu *v)
-{
-    uint8_t vector = (uint8_t)vmread_natural(EXIT_QUALIFICATION);
-    vmcs_guest_startup(v, vector);
-    vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-    v->waiting_for_sipi = false;
-    kprintf("vcpu %u: started by SIPI at 0x%x\n", v->id, (unsigned)vector << 12);
+    __atomic_fetch_or(&v->events, VCPU_EV_INIT, __ATOMIC_SEQ_CST);
     return EXIT_RESUME;
 }
 
@@ -281,11 +296,16 @@ static uint8_t update_rvi(struct vcpu *v)
     return rvi;
 }
 
+/* An NMI waits when NMIs are blocked, behind STI/MOV-SS blocking (KVM's vmx_nmi_blocked: the
+ * SDM lets a CPU refuse NMI injection there), or behind an event already being injected; the
+ * NMI window then exits as soon as it can be delivered (SDM 26.7.6), so it is never late. */
 static void inject_pending_nmi(struct vcpu *v)
 {
-    if (!v->nmi_pending || (vmread32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+    if (!v->nmi_pending)
         return;
-    if (vmread32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_BLOCKING_NMI | GUEST_INTR_BLOCKING_MOV_SS)) {
+    if ((vmread32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+        (vmread32(GUEST_INTERRUPTIBILITY_INFO) &
+         (GUEST_INTR_BLOCKING_NMI | GUEST_INTR_BLOCKING_MOV_SS | GUEST_INTR_BLOCKING_STI))) {
         vmwrite32(CPU_BASED_VM_EXEC_CONTROL, vmread32(CPU_BASED_VM_EXEC_CONTROL) | CPU_NMI_WINDOW_EXITING);
         return;
     }

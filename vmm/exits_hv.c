@@ -4,14 +4,16 @@
 #include "vmm/apic_virt.h"
 #include "lib/console.h"
 #include "lib/cpu.h"
-#include "vmm/cpuid_policy.h"
+#include "vmm/cpu_state.h"
 #include "vmm/exit_names.h"
 #include "vmm/hypercall.h"
+#include "vmm/mem_emul.h"
 #include "vmm/host/lapic.h"
 #include "lib/msr.h"
 #include "vmm/host/percpu.h"
 #include "lib/spinlock.h"
 #include "vmm/vcpu_dump.h"
+#include "vmm/vm.h"
 #include "vmm/vmcs_dump.h"
 #include "vmx/vmcs_access.h"
 
@@ -25,14 +27,25 @@ void inject_exception(unsigned vector, bool has_error_code, uint32_t error_code)
     vmwrite32(VM_ENTRY_INTR_INFO, info);
 }
 
-/* Completes an emulated instruction: RIP past it, and no STI/MOV SS blocking left behind
- * (SDM 25.4.2: that blocking lasts one instruction). */
-static enum exit_action skip_instruction(void)
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_IF (1ull << 9)
+#define PENDING_DBG_BS (1ull << 14) /* single-step, as DR6.BS (SDM 25.4.2) */
+
+void complete_instruction(uint64_t length)
 {
-    vmwrite_natural(GUEST_RIP, vmread_natural(GUEST_RIP) + vmread32(VM_EXIT_INSTRUCTION_LEN));
+    vmwrite_natural(GUEST_RIP, vmread_natural(GUEST_RIP) + length);
     uint32_t intr = vmread32(GUEST_INTERRUPTIBILITY_INFO);
     if (intr & (GUEST_INTR_BLOCKING_STI | GUEST_INTR_BLOCKING_MOV_SS))
         vmwrite32(GUEST_INTERRUPTIBILITY_INFO, intr & ~(GUEST_INTR_BLOCKING_STI | GUEST_INTR_BLOCKING_MOV_SS));
+    /* A single-stepping guest gets its #DB after the instruction, as from the CPU: the pending
+     * debug exception is delivered right after VM entry (KVM's kvm_vcpu_do_singlestep). */
+    if (vmread_natural(GUEST_RFLAGS) & RFLAGS_TF)
+        vmwrite_natural(GUEST_PENDING_DBG_EXCEPTIONS, vmread_natural(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+}
+
+enum exit_action skip_instruction(void)
+{
+    complete_instruction(vmread32(VM_EXIT_INSTRUCTION_LEN));
     return EXIT_RESUME;
 }
 
@@ -50,12 +63,15 @@ void vcpu_dump(struct vcpu *v, const char *why)
 
 void vm_power_off(struct vm *vm, uint64_t code, const char *why)
 {
-    if (!vm->powered_off) {
-        vm->exit_code = code;
-        vm->stopped_by = this_cpu()->cpu;
-        vm->powered_off = true;
-        kprintf("apicvisor: guest powered off (%s), exit code %lu\n", why, (unsigned long)code);
-    }
+    static volatile int claimed; /* the first request wins, on whichever vCPU */
+    if (__atomic_exchange_n(&claimed, 1, __ATOMIC_SEQ_CST))
+        return;
+    vm->exit_code = code;
+    vm->stopped_by = this_cpu()->cpu;
+    __atomic_store_n(&vm->powered_off, true, __ATOMIC_SEQ_CST);
+    kprintf("apicvisor: guest powered off (%s), exit code %lu\n", why, (unsigned long)code);
+    /* Every other vCPU leaves the guest now, halted, spinning with IF=0 or parked alike. */
+    vm_stop_vcpus(vm, this_cpu()->cpu);
 }
 
 enum exit_action exit_stop(struct vcpu *v, const char *why)
@@ -78,8 +94,7 @@ static enum exit_action handle_unhandled(struct vcpu *v)
 static enum exit_action handle_nmi_or_exception(struct vcpu *v)
 {
     uint32_t info = vmread32(VM_EXIT_INTR_INFO);
-    /* An NMI IPI for this vCPU (its nmi_pending is set, apic_prepare_entry injects it) or a
-     * stray host NMI: either way nothing to do here. */
+    /* A host NMI (the guest's NMIs are latched events, never physical NMIs): nothing to do. */
     if (((info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT) == INTR_TYPE_NMI) {
         /* An NMI that causes a VM exit leaves NMIs blocked in root operation until the next
          * IRET, as one delivered through the IDT would (KVM runs its NMI handler for the same
@@ -115,15 +130,7 @@ static enum exit_action handle_triple_fault(struct vcpu *v)
 
 static enum exit_action handle_cpuid(struct vcpu *v)
 {
-    uint32_t leaf = (uint32_t)v->regs.gpr[REG_RAX], subleaf = (uint32_t)v->regs.gpr[REG_RCX];
-    struct cpuid_regs r = cpuid(leaf, subleaf);
-    struct cpuid_view view = {
-        .apic_id = v->apic_id,
-        .nvcpus = v->vm->nvcpus,
-        .x2apic = v->vm->opts->x2apic != X2APIC_OFF,
-        .tsc_deadline = v->vm->preemption_timer,
-    };
-    cpuid_guest_view(&view, leaf, subleaf, &r);
+    struct cpuid_regs r = guest_cpuid(v, (uint32_t)v->regs.gpr[REG_RAX], (uint32_t)v->regs.gpr[REG_RCX]);
     v->regs.gpr[REG_RAX] = r.eax;
     v->regs.gpr[REG_RBX] = r.ebx;
     v->regs.gpr[REG_RCX] = r.ecx;
@@ -131,16 +138,19 @@ static enum exit_action handle_cpuid(struct vcpu *v)
     return skip_instruction();
 }
 
+/* HLT with IF=1: entering with activity state HLT (SDM 25.4.2) lets the CPU wait in the guest,
+ * and an interrupt wakes it there.  HLT with IF=0 is legal too (Linux parks and stops CPUs with
+ * `cli; hlt`): only NMI and INIT wake it (SDM Vol. 2 HLT), and both are events of the vCPU, so it
+ * waits in root operation (VCPU_HALTED), as KVM blocks a halted vCPU.  Waiting in the guest
+ * instead would rely on the kick's external-interrupt exit from HLT with IF=0, which Bochs 3.1
+ * does not deliver (docs/design.md, platform deviations). */
 static enum exit_action handle_hlt(struct vcpu *v)
 {
-    if (!(vmread_natural(GUEST_RFLAGS) & (1u << 9))) {
-        kprintf("vcpu %u: HLT with interrupts disabled at rip 0x%lx: the vCPU can never wake up\n", v->id,
-                (unsigned long)vmread_natural(GUEST_RIP));
-        return exit_stop(v, "HLT with interrupts disabled");
-    }
     skip_instruction();
-    /* Entering with activity state HLT (SDM 25.4.2) lets the CPU wait in the guest's HLT. */
-    vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+    if (vmread_natural(GUEST_RFLAGS) & RFLAGS_IF)
+        vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+    else if (!v->nmi_pending) /* an NMI already waiting for its window ends the halt at once */
+        v->state = VCPU_HALTED;
     return EXIT_RESUME;
 }
 
@@ -150,9 +160,12 @@ static const void *hc_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
     return guest_ram_ptr(((struct vcpu *)ctx)->vm, gpa, len);
 }
 
-static void hc_print(void *ctx, const char *text, size_t len)
+/* A finished guest line (prefixed, split, escaped by vmm/dev/guest_serial.c): one console write,
+ * so no other CPU's output lands inside it. */
+void guest_line_sink(void *ctx, const char *line, size_t len)
 {
-    kprintf("[vcpu %u] %.*s\n", ((struct vcpu *)ctx)->id, (int)len, text);
+    (void)ctx;
+    console_write(line, len);
 }
 
 static void hc_dump(void *ctx)
@@ -167,9 +180,12 @@ static void hc_power_off(void *ctx, uint64_t code)
 
 static enum exit_action handle_vmcall(struct vcpu *v)
 {
-    struct hc_env env = { hc_guest_ptr, hc_print, hc_dump, hc_power_off, v->exits, EXIT_REASON_COUNT, v };
+    struct hc_env env = { .guest_ptr = hc_guest_ptr, .print_line = guest_line_sink, .dump = hc_dump,
+                          .power_off = hc_power_off, .exit_counts = v->exits,
+                          .exit_reasons = EXIT_REASON_COUNT, .vcpu = v->id, .ctx = v };
+    unsigned cpl = (vmread32(GUEST_SS_AR_BYTES) >> 5) & 3; /* SS.DPL is the CPL (SDM 25.4.1) */
     uint64_t *r = v->regs.gpr;
-    r[REG_RAX] = (uint64_t)hypercall_dispatch(&env, r[REG_RAX], r[REG_RBX], r[REG_RCX], r[REG_RDX]);
+    r[REG_RAX] = (uint64_t)hypercall_dispatch(&env, cpl, r[REG_RAX], r[REG_RBX], r[REG_RCX], r[REG_RDX]);
     skip_instruction();
     return v->vm->powered_off ? EXIT_STOP : EXIT_RESUME;
 }
@@ -194,11 +210,7 @@ static enum exit_action handle_io(struct vcpu *v)
         if (in)
             *rax = (*rax & ~0xffull) | guest_serial_read(&v->serial, port);
         else
-        {
-            struct console_lines out = { .used = 0 };
-            guest_serial_write(&v->serial, port, (uint8_t)*rax, v->id, console_lines_sink, &out);
-            console_lines_flush(&out);
-        }
+            guest_serial_write(&v->serial, port, (uint8_t)*rax, v->id, guest_line_sink, 0);
         return skip_instruction();
     }
     if (!in && port == PORT_QEMU_DEBUG_EXIT) {
@@ -215,111 +227,31 @@ static enum exit_action handle_io(struct vcpu *v)
     return skip_instruction();
 }
 
-/* --- MSRs -------------------------------------------------------------------------------------- */
-#define MSR_IA32_MISC_ENABLE 0x1a0
-#define MSR_MTRRCAP 0xfe
-#define MSR_MTRR_DEF_TYPE 0x2ff
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
-#define EFER_SCE (1ull << 0)
-
-static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
-{
-    bool gp;
-    if (apic_msr_read(v, msr, val, &gp))
-        return !gp;
-    switch (msr) {
-    case MSR_IA32_EFER: *val = vmread64(GUEST_IA32_EFER); return true;
-    case MSR_IA32_PAT: *val = vmread64(GUEST_IA32_PAT); return true;
-    case MSR_IA32_MISC_ENABLE: *val = 1; return true; /* fast strings only */
-    case MSR_MTRRCAP: case MSR_MTRR_DEF_TYPE: *val = 0; return true;
-    default: return false;
-    }
-}
-
-static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
-{
-    bool gp;
-    if (apic_msr_write(v, msr, val, &gp))
-        return !gp;
-    switch (msr) {
-    case MSR_IA32_EFER: {
-        if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
-            return false;
-        /* LMA is the CPU's to set (SDM 2.2.1): keep the current one. */
-        uint64_t lma = vmread64(GUEST_IA32_EFER) & EFER_LMA;
-        vmwrite64(GUEST_IA32_EFER, (val & ~EFER_LMA) | lma);
-        return true;
-    }
-    case MSR_IA32_PAT: vmwrite64(GUEST_IA32_PAT, val); return true;
-    case MSR_IA32_MISC_ENABLE: case MSR_MTRR_DEF_TYPE: return true;
-    default: return false;
-    }
-}
-
-static enum exit_action handle_rdmsr(struct vcpu *v)
-{
-    uint64_t val;
-    if (!msr_read(v, (uint32_t)v->regs.gpr[REG_RCX], &val)) {
-        inject_exception(VECTOR_GP, true, 0);
-        return EXIT_RESUME;
-    }
-    v->regs.gpr[REG_RAX] = (uint32_t)val;
-    v->regs.gpr[REG_RDX] = val >> 32;
-    return skip_instruction();
-}
-
-static enum exit_action handle_wrmsr(struct vcpu *v)
-{
-    uint64_t val = (v->regs.gpr[REG_RDX] << 32) | (uint32_t)v->regs.gpr[REG_RAX];
-    if (!msr_write(v, (uint32_t)v->regs.gpr[REG_RCX], val)) {
-        inject_exception(VECTOR_GP, true, 0);
-        return EXIT_RESUME;
-    }
-    return skip_instruction();
-}
-
-/* --- control registers -------------------------------------------------------------------------- */
-
-/* A MOV to CR0/CR4 that touched a host-owned bit (CR0.NE, CR4.VMXE): the guest keeps its view
- * in the read shadow, the CPU gets the value with the host bits forced; turning paging on with
- * EFER.LME set enters IA-32e mode, which the CPU does not do for an intercepted write. */
-static enum exit_action handle_cr_access(struct vcpu *v)
-{
-    uint64_t q = vmread_natural(EXIT_QUALIFICATION);
-    unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
-    if (type != 0 || (cr != 0 && cr != 4))
-        return handle_unhandled(v);
-    uint64_t val = reg == 4 ? vmread_natural(GUEST_RSP) : v->regs.gpr[reg];
-    if (cr == 4) {
-        vmwrite_natural(CR4_READ_SHADOW, val);
-        vmwrite_natural(GUEST_CR4, val | v->vm->caps->cr4_fixed0);
-        return skip_instruction();
-    }
-    uint64_t host_bits = vmread_natural(CR0_GUEST_HOST_MASK);
-    vmwrite_natural(CR0_READ_SHADOW, val);
-    vmwrite_natural(GUEST_CR0, val | host_bits);
-    uint64_t efer = vmread64(GUEST_IA32_EFER);
-    if ((val & CR0_PG) && (efer & EFER_LME)) {
-        vmwrite64(GUEST_IA32_EFER, efer | EFER_LMA);
-        vmwrite32(VM_ENTRY_CONTROLS, vmread32(VM_ENTRY_CONTROLS) | ENTRY_IA32E_MODE_GUEST);
-    } else if (!(val & CR0_PG)) {
-        vmwrite64(GUEST_IA32_EFER, efer & ~EFER_LMA);
-        vmwrite32(VM_ENTRY_CONTROLS, vmread32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST);
-    }
-    return skip_instruction();
-}
-
 /* --- faults in the guest's physical address space ---------------------------------------------- */
+static uint64_t unclaimed_load(struct vcpu *v, unsigned size)
+{
+    (void)v;
+    return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* Guest-physical addresses that are neither RAM nor a device: a data access by an instruction
+ * reads all ones and its write is dropped, as on a bus where nobody answers (the EPT leaves these
+ * addresses unmapped, so every access exits).  What has no such answer stops the VM: an
+ * instruction fetch, an access by the CPU itself (a page walk, event delivery), or an instruction
+ * apicvisor does not emulate (SDM 28.2.1, table 28-7: bit 0 read, 1 write, 2 fetch, 7 linear
+ * address valid, 8 the access was to the linear address itself). */
 static enum exit_action handle_ept_violation(struct vcpu *v)
 {
     uint64_t gpa = vmread64(GUEST_PHYSICAL_ADDRESS), q = vmread_natural(EXIT_QUALIFICATION);
-    /* SDM 28.2.1, table 28-7: bit 0 read, 1 write, 2 instruction fetch. */
+    bool by_instruction = (q & (1u << 7)) && (q & (1u << 8)) && !(q & 4) &&
+                          !(vmread32(IDT_VECTORING_INFO) & INTR_INFO_VALID);
+    if (by_instruction && mem_emulate(v, q & 2, unclaimed_load))
+        return EXIT_RESUME;
     kprintf("vcpu %u: EPT violation: %s at guest-physical 0x%lx (rip 0x%lx): not guest RAM\n", v->id,
             (q & 4) ? "instruction fetch" : (q & 2) ? "write" : "read", (unsigned long)gpa,
             (unsigned long)vmread_natural(GUEST_RIP));
-    return exit_stop(v, "EPT violation");
+    return exit_stop(v, by_instruction ? "access outside guest RAM by an instruction apicvisor does not emulate"
+                                       : "EPT violation");
 }
 
 static enum exit_action handle_ept_misconfig(struct vcpu *v)
@@ -369,6 +301,9 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_REASON_INVEPT] = handle_vmx_instruction,
     [EXIT_REASON_INVVPID] = handle_vmx_instruction,
     [EXIT_REASON_CR_ACCESS] = handle_cr_access,
+    [EXIT_REASON_XSETBV] = handle_xsetbv,
+    [EXIT_REASON_MWAIT] = handle_monitor_mwait,
+    [EXIT_REASON_MONITOR] = handle_monitor_mwait,
     [EXIT_REASON_IO_INSTRUCTION] = handle_io,
     [EXIT_REASON_RDMSR] = handle_rdmsr,
     [EXIT_REASON_WRMSR] = handle_wrmsr,
@@ -378,12 +313,37 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
     [EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
     [EXIT_REASON_INIT_SIGNAL] = handle_init_signal,
-    [EXIT_REASON_SIPI] = handle_sipi,
     [EXIT_REASON_NMI_WINDOW] = handle_window,
     [EXIT_REASON_APIC_ACCESS] = handle_apic_access,
     [EXIT_REASON_APIC_WRITE] = handle_apic_write,
     [EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 };
+
+/* An exit during event delivery (SDM 28.2.4 "Information for VM Exits During Event Delivery")
+ * leaves the event undelivered: inject it again at the next entry, unless the handler injected
+ * something of its own (KVM's vmx_complete_interrupts).  Software interrupts and exceptions need
+ * their instruction length back; a re-injected NMI must not find NMIs blocked (SDM 26.3.1.5). */
+static void reinject_vectoring_event(uint32_t info)
+{
+    if (!(info & INTR_INFO_VALID) || (vmread32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+        return;
+    uint32_t type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
+    if (info & INTR_INFO_ERROR_CODE_VALID)
+        vmwrite32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmread32(IDT_VECTORING_ERROR_CODE));
+    if (type == INTR_TYPE_SOFTWARE_INTERRUPT || type == INTR_TYPE_PRIV_SOFTWARE_EXCEPTION ||
+        type == INTR_TYPE_SOFTWARE_EXCEPTION)
+        vmwrite32(VM_ENTRY_INSTRUCTION_LEN, vmread32(VM_EXIT_INSTRUCTION_LEN));
+    if (type == INTR_TYPE_NMI)
+        vmwrite32(GUEST_INTERRUPTIBILITY_INFO, vmread32(GUEST_INTERRUPTIBILITY_INFO) & ~GUEST_INTR_BLOCKING_NMI);
+    vmwrite32(VM_ENTRY_INTR_INFO, info & ~INTR_INFO_NMI_UNBLOCKING);
+}
+
+/* test_crash=last-vcpu: a hypervisor bug as it would strike, in the middle of printing. */
+static void crash_for_test(void)
+{
+    console_lock_for_test();
+    __asm__ volatile("ud2");
+}
 
 enum exit_action exit_dispatch(struct vcpu *v, uint32_t exit_reason)
 {
@@ -391,5 +351,12 @@ enum exit_action exit_dispatch(struct vcpu *v, uint32_t exit_reason)
     if (basic >= EXIT_REASON_COUNT)
         return handle_unhandled(v);
     v->exits[basic]++;
-    return exit_handlers[basic] ? exit_handlers[basic](v) : handle_unhandled(v);
+    if (v->vm->opts->test_crash == TEST_CRASH_LAST_VCPU && v->id == v->vm->nvcpus - 1)
+        crash_for_test();
+    /* VM-entry failures have no vectoring information (SDM 28.2.4): read it for the others only. */
+    uint32_t vectoring = (exit_reason & EXIT_REASON_FAILED_VMENTRY) ? 0 : vmread32(IDT_VECTORING_INFO);
+    enum exit_action a = exit_handlers[basic] ? exit_handlers[basic](v) : handle_unhandled(v);
+    if (a == EXIT_RESUME)
+        reinject_vectoring_event(vectoring);
+    return a;
 }

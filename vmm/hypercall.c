@@ -1,13 +1,24 @@
 #include "vmm/hypercall.h"
 
+#include "vmm/dev/guest_serial.h"
+
+/* The text up to its first NUL, as lines that cannot pass for the hypervisor's.  Each byte is
+ * read once: another vCPU may be changing it. */
 static int64_t hc_print(const struct hc_env *env, uint64_t gpa, uint64_t len)
 {
     if (len > HC_PRINT_MAX)
         return HC_EINVAL;
-    const char *text = env->guest_ptr(env->ctx, gpa, len);
+    const uint8_t *text = env->guest_ptr(env->ctx, gpa, len);
     if (!text)
         return HC_EFAULT;
-    env->print(env->ctx, text, (size_t)len);
+    struct guest_text line = { .len = 0 };
+    for (uint64_t i = 0; i < len; i++) {
+        uint8_t byte = text[i];
+        if (!byte)
+            break;
+        guest_text_put(&line, byte, env->vcpu, env->print_line, env->ctx);
+    }
+    guest_text_flush(&line, env->vcpu, env->print_line, env->ctx);
     return HC_OK;
 }
 
@@ -24,9 +35,14 @@ static int64_t hc_exit_count(const struct hc_env *env, uint64_t reason)
     return (int64_t)env->exit_counts[reason];
 }
 
-int64_t hypercall_dispatch(const struct hc_env *env, uint64_t fn, uint64_t arg1, uint64_t arg2, uint64_t arg3)
+int64_t hypercall_dispatch(const struct hc_env *env, unsigned cpl, uint64_t fn, uint64_t arg1, uint64_t arg2,
+                           uint64_t arg3)
 {
     (void)arg3;
+    /* VMCALL exits at any CPL (SDM "Instructions That Cause VM Exits Unconditionally"); like KVM
+     * (-KVM_EPERM), only the guest kernel is served. */
+    if (cpl != HC_KERNEL_CPL)
+        return HC_EPERM;
     switch (fn) {
     case HC_PRINT: return hc_print(env, arg1, arg2);
     case HC_DUMP_VMCS: env->dump(env->ctx); return HC_OK;

@@ -6,6 +6,7 @@
 #include "lib/console.h"
 #include "lib/cpu.h"
 #include "vmm/host/cpu_setup.h"
+#include "vmm/host/exceptions.h"
 #include "vmm/host/lapic.h"
 #include "vmm/host/paging.h"
 #include "vmm/host/percpu.h"
@@ -26,12 +27,23 @@ static void *identity(uint64_t pa)
     return (void *)pa;
 }
 
-static uint64_t alloc_zeroed(uint64_t bytes, uint64_t limit)
+static uint64_t alloc_zeroed(uint64_t bytes)
 {
-    uint64_t pa = pmem_alloc(&boot->pmem, (bytes + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE, limit);
+    uint64_t pa = pmem_alloc_any(&boot->pmem, (bytes + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE);
     if (pa)
         memset((void *)pa, 0, bytes);
     return pa;
+}
+
+/* After a hypervisor exception (vmm/host/exceptions_hv.c has printed it): the other vCPUs are
+ * kicked out of the guest, the run ends with a FAIL verdict, and the machine powers off. */
+__attribute__((noreturn)) static void fatal_exception(void)
+{
+    if (vm_ready)
+        vm_fail(&vm, "hypervisor exception");
+    else
+        kprintf("apicvisor: verdict: FAIL (hypervisor exception)\n");
+    power_off(&boot->s5, boot->have_s5, 0x7f);
 }
 
 __attribute__((noreturn)) static void fatal(const char *why)
@@ -46,8 +58,8 @@ static void prepare_cpus(void)
     ncpus = boot->ncpus;
     for (unsigned i = 0; i < ncpus; i++) {
         struct percpu *pc = &percpus[i];
-        uint64_t stack = alloc_zeroed(CPU_STACK_SIZE, ~0ull), df = alloc_zeroed(PAGE_SIZE, ~0ull);
-        pc->vmxon_region = alloc_zeroed(PAGE_SIZE, ~0ull);
+        uint64_t stack = alloc_zeroed(CPU_STACK_SIZE), df = alloc_zeroed(PAGE_SIZE);
+        pc->vmxon_region = alloc_zeroed(PAGE_SIZE);
         if (!stack || !df || !pc->vmxon_region)
             fatal("out of memory for per-CPU state");
         pc->cpu = i;
@@ -91,11 +103,13 @@ __attribute__((noreturn)) void vmm_main(struct boot_info *bi)
     tsc_set_khz(bi->tsc_khz);
     kprintf("vmm: boot services exited; %lu MiB free for the hypervisor\n",
             (unsigned long)(bi->pmem.free_pages * PAGE_SIZE >> 20));
-    uint64_t cr3 = paging_build_identity(&bi->pmem, 4ull << 30, identity);
+    /* All of RAM, so that nothing allocated is left unmapped on a machine with RAM above 4 GiB. */
+    uint64_t cr3 = paging_build_identity(&bi->pmem, bi->pmem.top, identity);
     if (!cr3)
         fatal("out of memory for page tables");
     __asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
     idt_init();
+    exceptions_on_fatal(fatal_exception);
     prepare_cpus();
     struct percpu *bsp = &percpus[0];
     cpu_setup(bsp);

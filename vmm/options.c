@@ -9,6 +9,10 @@ static const char *const x2apic_names[] = {
     [X2APIC_AUTO] = "auto", [X2APIC_ON] = "on", [X2APIC_OFF] = "off", [X2APIC_ONLY] = "only", 0,
 };
 
+static const char *const test_crash_names[] = {
+    [TEST_CRASH_NONE] = "none", [TEST_CRASH_LAST_VCPU] = "last-vcpu", 0,
+};
+
 static const char *const dump_names[] = {
     [DUMP_NONE] = "none", [DUMP_ENTRY] = "entry", [DUMP_POWEROFF] = "poweroff", [DUMP_ALL] = "all", 0,
 };
@@ -33,6 +37,7 @@ static const struct opt_desc opt_table[] = {
     OPT("guest_cmdline", OPT_STRING, guest_cmdline, 0, 0, 0, 0),
     OPT("x2apic", OPT_ENUM, x2apic, 0, 0, x2apic_names, "auto, on, off, only"),
     OPT("dump", OPT_ENUM, dump, 0, 0, dump_names, "none, entry, poweroff, all"),
+    OPT("test_crash", OPT_ENUM, test_crash, 0, 0, test_crash_names, "none, last-vcpu"),
 };
 
 static const char *enum_name(const char *const *names, unsigned count, unsigned v)
@@ -201,4 +206,6 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
         fmt_format(sink, ctx, "vcpus=all");
     fmt_format(sink, ctx, " mem=%u guest=%s guest_cmdline=\"%s\" x2apic=%s dump=%s", o->mem_mib, o->guest,
                o->guest_cmdline, x2apic_policy_name(o->x2apic), dump_policy_name(o->dump));
+    if (o->test_crash != TEST_CRASH_NONE)
+        fmt_format(sink, ctx, " test_crash=%s", test_crash_names[o->test_crash]);
 }

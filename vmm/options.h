@@ -17,9 +17,17 @@ enum dump_policy {
     DUMP_ALL,       /* both */
 };
 
+/* A test hook for the hypervisor's own failure path (tests/integration/37-hypervisor-exception.sh). */
+enum test_crash {
+    TEST_CRASH_NONE,
+    TEST_CRASH_LAST_VCPU, /* the last vCPU takes #UD in root operation, console lock held, at its
+                           * first VM exit */
+};
+
 /* The parser stores enum options through an unsigned. */
 _Static_assert(sizeof(enum x2apic_policy) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum dump_policy) == sizeof(unsigned), "enum options are unsigned-sized");
+_Static_assert(sizeof(enum test_crash) == sizeof(unsigned), "enum options are unsigned-sized");
 
 struct options {
     unsigned vcpus;              /* 0: one vCPU per CPU */
@@ -28,6 +36,7 @@ struct options {
     char guest_cmdline[256];     /* Multiboot command line for the guest */
     enum x2apic_policy x2apic;
     enum dump_policy dump;
+    enum test_crash test_crash;
 };
 
 void options_defaults(struct options *o);

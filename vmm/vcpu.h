@@ -26,6 +26,22 @@ enum { REG_RAX = 0, REG_RCX = 1, REG_RDX = 2, REG_RBX = 3 };
 
 struct vm;
 
+/* The vCPU state machine (docs/design.md "vCPU lifecycle").  A vCPU halted with interrupts on
+ * is RUNNING with the HLT activity state in its VMCS: the CPU waits in the guest and an interrupt
+ * wakes it there. */
+enum vcpu_state {
+    VCPU_WAIT_SIPI, /* after INIT (every AP at start): parked in root operation until a SIPI */
+    VCPU_RUNNING,   /* in the guest, or in root operation between two entries */
+    VCPU_HALTED,    /* HLT with IF=0: parked in root operation until an NMI or INIT */
+    VCPU_STOPPED,   /* it has left its run loop for good */
+};
+
+/* Events other vCPUs latch for this one (KVM's kvm_apic_accept_events): set with an atomic OR,
+ * then a kick (vcpu_kick) makes the target act on them at its next loop iteration. */
+#define VCPU_EV_INIT (1u << 0)
+#define VCPU_EV_SIPI (1u << 1) /* with sipi_vector */
+#define VCPU_EV_NMI  (1u << 2)
+
 struct vcpu {
     struct guest_regs regs;  /* first: vmentry.asm takes a pointer to it */
     unsigned id;             /* also the index of the physical CPU that runs it */
@@ -37,11 +53,13 @@ struct vcpu {
     uint64_t vapic_page;     /* its virtual-APIC page */
     struct vlapic vlapic;    /* the emulated part of its LAPIC */
     struct pi_desc *pi_desc; /* its posted-interrupt descriptor */
-    volatile bool nmi_pending; /* an NMI IPI waits for injection */
-    volatile bool entered;   /* it has reached its first VM entry */
-    bool dumped;             /* its VMCS was dumped when it stopped the guest */
-    volatile bool stopped;   /* it has left its run loop for good */
-    volatile bool waiting_for_sipi; /* parked after INIT (or at start), until a SIPI */
+    volatile enum vcpu_state state;
+    volatile uint32_t events;        /* VCPU_EV_*: latched, not yet acted on */
+    volatile uint8_t sipi_vector;    /* of the latest SIPI */
+    bool nmi_pending;                /* an accepted NMI waits for injection (own CPU only) */
+    volatile bool ready;             /* its VMCS is set up: it acts on events */
+    bool dumped;                     /* its VMCS was dumped when it stopped the guest */
+    uint64_t xcr0;                   /* the guest's XCR0, loaded in this CPU's XCR0 (XSETBV) */
     uint64_t msr_bitmap;
     struct guest_serial serial;
     uint64_t exits[EXIT_REASON_COUNT];
@@ -59,6 +77,9 @@ struct vm {
     uint8_t pi_vector;            /* posted-interrupt notification vector */
     unsigned preemption_shift;    /* the VMX-preemption timer counts TSC >> this (SDM A.6) */
     bool preemption_timer;        /* the CPU has one: the LAPIC timer and TSC-deadline use it */
+    bool xsave;                   /* XSAVE is offered (the host has it; XSETBV is emulated) */
+    uint64_t xcr0_supported;      /* XCR0 bits the guest may set (its CPUID leaf 0xD) */
+    uint64_t cr4_allowed;         /* CR4 bits the guest may set (its CPUID); the rest #GP */
     unsigned nvcpus;
     struct vcpu *vcpus;
     uint32_t entry, multiboot_info; /* where vCPU 0 starts */

@@ -34,6 +34,17 @@ static uint64_t field(const struct vmcs_reader *r, uint32_t enc)
     return r->read(r->ctx, enc, &v) ? v : 0;
 }
 
+const char *vcpu_state_name(enum vcpu_state s)
+{
+    static const char *const names[] = {
+        [VCPU_WAIT_SIPI] = "wait-for-SIPI (parked in root operation)",
+        [VCPU_RUNNING] = "running",
+        [VCPU_HALTED] = "halted with IF=0 (parked in root operation)",
+        [VCPU_STOPPED] = "stopped",
+    };
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
 void vcpu_apic_dump(void *hook_ctx, const struct vmcs_reader *reader, const struct vmx_caps *caps,
                     fmt_sink_fn sink, void *ctx)
 {
@@ -41,6 +52,8 @@ void vcpu_apic_dump(void *hook_ctx, const struct vmcs_reader *reader, const stru
     const struct vcpu *v = hook_ctx;
     uint64_t proc2 = field(reader, SECONDARY_VM_EXEC_CONTROL);
     fmt_format(sink, ctx, "vmcs: --- APIC virtualization (vcpu %u, APIC ID %u) ---\n", v->id, v->apic_id);
+    fmt_format(sink, ctx, "vmcs:   vCPU state %s, latched events 0x%x, NMI pending %s\n", vcpu_state_name(v->state),
+               v->events, v->nmi_pending ? "yes" : "no");
     fmt_format(sink, ctx, "vmcs:   LAPIC mode %s, IA32_APIC_BASE 0x%llx\n", lapic_mode_name(v->vlapic.mode),
                (unsigned long long)v->apic_base);
     fmt_format(sink, ctx, "vmcs:   virtual-APIC page 0x%llx, APIC-access page 0x%llx (%s)\n",

@@ -12,4 +12,7 @@
 void vcpu_apic_dump(void *hook_ctx, const struct vmcs_reader *reader, const struct vmx_caps *caps,
                     fmt_sink_fn sink, void *ctx);
 
+/* The vCPU state machine's state, in words (docs/design.md "vCPU lifecycle"). */
+const char *vcpu_state_name(enum vcpu_state s);
+
 #endif

@@ -5,6 +5,9 @@
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
 #include "vmm/apic_virt.h"
+#include "vmm/cpu_state.h"
+#include "vmm/host/cpu_setup.h"
+#include "vmm/vcpu_events.h"
 #include "lib/console.h"
 #include "vmm/host/lapic.h"
 #include "vmm/exit_names.h"
@@ -17,8 +20,8 @@
 #include "vmm/host/tsc.h"
 
 #define XAPIC_DEFAULT_BASE 0xfee00000ull
-#define PI_NOTIFICATION_VECTOR 0xf2 /* above every vector the guest's devices could use */
-#define VMX_MISC_WAIT_FOR_SIPI (1ull << 8)   /* SDM A.6 */
+#define PI_NOTIFICATION_VECTOR 0xf2
+#define LAPIC_MIN_PERIOD_US 200     /* the shortest periodic LAPIC timer interval (KVM's default) */ /* above every vector the guest's devices could use */
 #define VMX_MISC_PREEMPTION_SHIFT 0x1full
 /* Ports the guest may use directly: the PIT and its gate (port 0x61) for timing; the host
  * does not use them after handover. */
@@ -29,7 +32,7 @@ static struct vcpu vcpu_table[APICVISOR_MAX_CPUS];
 
 static uint64_t alloc_zeroed_pages(uint64_t pages, uint64_t align)
 {
-    uint64_t pa = pmem_alloc(pm, pages, align, ~0ull);
+    uint64_t pa = pmem_alloc_any(pm, pages, align);
     if (pa)
         memset((void *)pa, 0, pages * PAGE_SIZE);
     return pa;
@@ -78,8 +81,10 @@ static int create_memory(struct vm *vm)
     int err = ept_init(&vm->ept, &ept_pages, vm->caps->ept_vpid);
     if (!err)
         err = ept_map(&vm->ept, 0, vm->ram_hpa, vm->ram_size, EPT_RWX, EPT_MEMTYPE_WB);
-    if (!err && (vm->controls.ctl[VMX_CTL_PROC2] & CPU2_VIRTUALIZE_APIC_ACCESSES)) {
-        /* SDM 30.4: accesses to this page are virtualized; its contents are never used. */
+    if (!err && vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PROC2], CPU2_VIRTUALIZE_APIC_ACCESSES)) {
+        /* SDM 30.4: accesses to this page are virtualized; its contents are never used.  Every
+         * x2apic= policy has it: a guest that starts in x2APIC mode may still go back to xAPIC
+         * (x2APIC -> disabled -> xAPIC, as Linux does without interrupt remapping). */
         vm->apic_access_page = alloc_zeroed_pages(1, PAGE_SIZE);
         err = vm->apic_access_page ? ept_map_page(&vm->ept, XAPIC_DEFAULT_BASE, vm->apic_access_page,
                                                   EPT_READ | EPT_WRITE, EPT_MEMTYPE_UC)
@@ -132,6 +137,7 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned id, uint32_t apic
         return -1;
     }
     vlapic_init(&v->vlapic, (struct vapic_page *)v->vapic_page, apic_id, mode);
+    v->vlapic.min_period = tsc_us_to_ticks(LAPIC_MIN_PERIOD_US);
     msr_bitmap_init_guest((uint8_t *)v->msr_bitmap);
     msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode);
     return 0;
@@ -160,11 +166,10 @@ int vm_create(struct vm *vm, struct boot_info *bi)
         kprintf("vm: this CPU lacks controls the guest needs\n");
         return -1;
     }
-    if (vm->nvcpus > 1 && !(vm->caps->misc & VMX_MISC_WAIT_FOR_SIPI)) {
-        kprintf("vm: the CPU has no wait-for-SIPI activity state (IA32_VMX_MISC[8]) to park APs in\n");
-        return -1;
-    }
     vm->pi_vector = PI_NOTIFICATION_VECTOR;
+    /* Root operation takes these only while a parked vCPU waits in HLT: end them and go on. */
+    idt_set_eoi_vector(VCPU_KICK_VECTOR);
+    idt_set_eoi_vector(PI_NOTIFICATION_VECTOR);
     vm->preemption_timer = vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PIN], PIN_VMX_PREEMPTION_TIMER);
     vm->preemption_shift = (unsigned)(vm->caps->misc & VMX_MISC_PREEMPTION_SHIFT);
     if (create_memory(vm) || create_io_bitmaps(vm))
@@ -175,6 +180,7 @@ int vm_create(struct vm *vm, struct boot_info *bi)
             return -1;
         }
     }
+    cpu_state_init_vm(vm);
     char err[160];
     struct multiboot_load mb;
     if (multiboot_load(bi->guest_image, bi->guest_size, (uint8_t *)vm->ram_hpa, vm->ram_size,
@@ -189,14 +195,21 @@ int vm_create(struct vm *vm, struct boot_info *bi)
     return 0;
 }
 
-/* Runs the current VMCS until the vCPU stops. */
+/* Runs the current VMCS until the vCPU stops: its events first, then (unless it is parked) one
+ * VM entry and the exit's handler, until the VM powers off. */
 static void vcpu_loop(struct vcpu *v)
 {
     if (v->vm->opts->dump == DUMP_ENTRY || v->vm->opts->dump == DUMP_ALL)
         vcpu_dump(v, "before the first VM entry (dump=entry)");
-    for (;;) {
+    v->ready = true;
+    while (!v->vm->powered_off) {
+        if (!vcpu_accept_events(v))
+            break;
+        if (v->state != VCPU_RUNNING) {
+            vcpu_park(v);
+            continue;
+        }
         apic_prepare_entry(v);
-        v->entered = true;
         if (vmx_run(&v->regs, v->launched)) {
             uint32_t err = vmread32(VM_INSTRUCTION_ERROR);
             kprintf("vcpu %u: %s failed: VM-instruction error %u (%s)\n", v->id, v->launched ? "VMRESUME" : "VMLAUNCH",
@@ -204,34 +217,39 @@ static void vcpu_loop(struct vcpu *v)
             vcpu_dump(v, "VM-entry instruction failed");
             v->dumped = true;
             vm_power_off(v->vm, 0x7f, "VM entry failed");
-            return;
+            break;
         }
         v->launched = true;
         uint32_t reason = vmread32(VM_EXIT_REASON);
-        if (exit_dispatch(v, reason) == EXIT_STOP || v->vm->powered_off)
+        if (exit_dispatch(v, reason) == EXIT_STOP)
             break;
     }
     /* A failed guest: every vCPU shows where it was, not only the one that noticed. */
     bool poweroff_dump = v->vm->opts->dump == DUMP_POWEROFF || v->vm->opts->dump == DUMP_ALL;
-    if ((v->vm->exit_code != 0 || poweroff_dump) && !v->dumped)
+    if ((v->vm->exit_code != 0 || poweroff_dump) && !v->dumped && v->launched)
         vcpu_dump(v, v->vm->exit_code == 0 ? "the guest powered off (dump=poweroff)"
                      : v->id == v->vm->stopped_by ? "the guest reported a failure"
                                                   : "the guest failed on another vCPU");
-    v->stopped = true;
+    __atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_RELEASE);
 }
 
-/* A running vCPU goes on until its next VM exit; an NMI forces one (NMI exiting).  A vCPU in
- * wait-for-SIPI blocks NMIs and has no state worth showing: it is left where it is. */
+/* Every vCPU that has started its loop leaves it after its next kick: the kick forces a VM exit
+ * wherever it runs (halted, IF=0) and wakes a parked one. */
 static bool must_stop(const struct vcpu *v, unsigned self)
 {
-    return v->id != self && v->entered && !v->stopped && !v->waiting_for_sipi;
+    return v->id != self && v->ready && v->state != VCPU_STOPPED;
 }
 
-static void stop_other_vcpus(struct vm *vm, unsigned self)
+void vm_stop_vcpus(struct vm *vm, unsigned self)
 {
     for (unsigned i = 0; i < vm->nvcpus; i++)
         if (must_stop(&vm->vcpus[i], self))
-            lapic_send_ipi(vm->vcpus[i].apic_id, ICR_DM_NMI);
+            vcpu_kick(&vm->vcpus[i]);
+}
+
+static void wait_for_vcpus(struct vm *vm, unsigned self)
+{
+    vm_stop_vcpus(vm, self);
     uint64_t t0 = rdtsc();
     for (unsigned i = 0; i < vm->nvcpus; i++)
         while (must_stop(&vm->vcpus[i], self) && !tsc_elapsed_us(t0, 20000000)) /* dumps are slow */
@@ -239,8 +257,6 @@ static void stop_other_vcpus(struct vm *vm, unsigned self)
     for (unsigned i = 0; i < vm->nvcpus; i++)
         if (must_stop(&vm->vcpus[i], self))
             kprintf("vcpu %u: did not stop within 20 s\n", i);
-        else if (i != self && vm->vcpus[i].waiting_for_sipi)
-            kprintf("vcpu %u: waiting for a start-up IPI\n", i);
 }
 
 void vm_run_bsp(struct vm *vm)
@@ -250,11 +266,13 @@ void vm_run_bsp(struct vm *vm)
         vm_power_off(vm, 0x7f, "VMCS setup failed");
         return;
     }
+    cpu_state_init_vcpu(v);
     vmcs_guest_multiboot(v, vm->entry, vm->multiboot_info);
     apic_apply_mode(v, v->vlapic.mode);
-    /* The APs wait in wait-for-SIPI before the guest can send them INIT-SIPI-SIPI. */
+    v->state = VCPU_RUNNING;
+    /* The APs' VMCS setup reports its problems before the guest starts. */
     for (unsigned i = 1; i < vm->nvcpus; i++)
-        while (!vm->vcpus[i].entered && !vm->powered_off)
+        while (!vm->vcpus[i].ready && !vm->powered_off)
             cpu_relax();
     kprintf("vcpu 0: entering the guest at 0x%x\n", vm->entry);
     vcpu_loop(v);
@@ -265,29 +283,45 @@ void vm_run_ap(struct vm *vm, unsigned id)
     struct vcpu *v = &vm->vcpus[id];
     if (vmcs_setup(v)) {
         vm_power_off(vm, 0x7f, "VMCS setup failed");
-        v->entered = true;
+        v->state = VCPU_STOPPED;
+        v->ready = true;
         return;
     }
-    apic_reset_to_wait_for_sipi(v);
+    cpu_state_init_vcpu(v);
+    apic_init_reset(v);
     vcpu_loop(v);
+}
+
+/* One verdict line per run, whichever CPU gets there first. */
+static bool claim_verdict(void)
+{
+    static volatile int printed;
+    return !__atomic_exchange_n(&printed, 1, __ATOMIC_SEQ_CST);
 }
 
 void vm_report(struct vm *vm)
 {
-    stop_other_vcpus(vm, 0);
+    wait_for_vcpus(vm, 0);
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        struct console_lines out = { .used = 0 };
-        guest_serial_flush(&v->serial, v->id, console_lines_sink, &out);
-        console_lines_flush(&out);
+        guest_serial_flush(&v->serial, v->id, guest_line_sink, 0);
         uint64_t total = 0;
         for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
             total += v->exits[r];
-        kprintf("exits: vcpu %u: %lu in total\n", v->id, (unsigned long)total);
+        kprintf("exits: vcpu %u: %lu in total%s\n", v->id, (unsigned long)total,
+                v->launched ? "" : " (never started by the guest)");
         for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
             if (v->exits[r])
                 kprintf("exits:   %-28s %10lu\n", vmx_exit_reason_name(r), (unsigned long)v->exits[r]);
     }
-    kprintf("apicvisor: verdict: %s (guest exit code %lu)\n", vm->exit_code == 0 ? "PASS" : "FAIL",
-            (unsigned long)vm->exit_code);
+    if (claim_verdict())
+        kprintf("apicvisor: verdict: %s (guest exit code %lu)\n", vm->exit_code == 0 ? "PASS" : "FAIL",
+                (unsigned long)vm->exit_code);
+}
+
+void vm_fail(struct vm *vm, const char *why)
+{
+    vm_power_off(vm, 0x7f, why);
+    if (claim_verdict())
+        kprintf("apicvisor: verdict: FAIL (%s)\n", why);
 }

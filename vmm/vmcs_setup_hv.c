@@ -1,6 +1,7 @@
 #include "vmm/vmcs_setup.h"
 
 #include "lib/console.h"
+#include "vmm/cpu_state.h"
 #include "lib/cpu.h"
 #include "vmm/host/cpu_setup.h"
 #include "lib/msr.h"
@@ -141,7 +142,7 @@ static void set_flat_state(struct vcpu *v, uint64_t cr0, uint64_t rip)
     vmwrite_natural(CR0_READ_SHADOW, cr0);
     vmwrite_natural(GUEST_CR3, 0);
     vmwrite_natural(GUEST_CR4, caps->cr4_fixed0 & caps->cr4_fixed1);
-    vmwrite_natural(CR4_GUEST_HOST_MASK, caps->cr4_fixed0); /* CR4.VMXE: the guest reads 0 */
+    vmwrite_natural(CR4_GUEST_HOST_MASK, cpu_state_cr4_host_mask(v->vm)); /* VMXE among them: reads 0 */
     vmwrite_natural(CR4_READ_SHADOW, 0);
     vmwrite64(GUEST_IA32_EFER, 0);
     vmwrite32(VM_ENTRY_CONTROLS, vmread32(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST);

@@ -17,7 +17,8 @@ static void request(struct ctl_request *req, const struct vmx_config *cfg, const
                                      : 0;
     req->needed[VMX_CTL_PROC] = CPU_HLT_EXITING | CPU_USE_TPR_SHADOW | CPU_USE_IO_BITMAPS |
                                 CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY_CONTROLS;
-    req->optional[VMX_CTL_PROC] = 0;
+    /* MONITOR/MWAIT exit so that they #UD as CPUID says (vmm/cpu_state_hv.c). */
+    req->optional[VMX_CTL_PROC] = CPU_MWAIT_EXITING | CPU_MONITOR_EXITING;
     req->needed[VMX_CTL_PROC2] = CPU2_ENABLE_EPT | CPU2_APIC_REGISTER_VIRTUALIZATION |
                                  CPU2_VIRTUAL_INTERRUPT_DELIVERY |
                                  (cfg->x2apic_mode ? CPU2_VIRTUALIZE_X2APIC_MODE : 0) |

@@ -383,6 +383,7 @@ VMCS_CHECK_CLASS(HOST_INTR_SSP_TABLE_ADDR, VMCS_WIDTH_NATURAL, VMCS_TYPE_HOST);
 
 /* ---- Exit reasons (SDM 25.9.1 "Basic VM-Exit Information", Appendix C) -------------------- */
 #define EXIT_REASON_BASIC_MASK         0xffffu
+#define EXIT_REASON_FAILED_VMENTRY     (1u << 31)
 #define EXIT_REASON_BUS_LOCK_PREEMPTED (1u << 26)
 #define EXIT_REASON_ENCLAVE_MODE       (1u << 27)
 #define EXIT_REASON_PENDING_MTF        (1u << 28)
@@ -559,5 +560,16 @@ VMCS_CHECK_CLASS(HOST_INTR_SSP_TABLE_ADDR, VMCS_WIDTH_NATURAL, VMCS_TYPE_HOST);
 #define EPT_CAP_1GB_PAGES              (1ull << 17)
 #define EPT_CAP_INVEPT                 (1ull << 20)
 #define EPT_CAP_AD_FLAGS               (1ull << 21)
+#define EPT_CAP_INVEPT_SINGLE_CONTEXT  (1ull << 25)
+#define EPT_CAP_INVEPT_ALL_CONTEXT     (1ull << 26)
+#define VPID_CAP_INVVPID               (1ull << 32)
+#define VPID_CAP_INVVPID_SINGLE_CONTEXT (1ull << 41)
+#define VPID_CAP_INVVPID_ALL_CONTEXT   (1ull << 42)
+
+/* INVEPT and INVVPID types (SDM Vol. 3C 31.3, the instruction pages) */
+#define INVEPT_SINGLE_CONTEXT          1ull
+#define INVEPT_ALL_CONTEXT             2ull
+#define INVVPID_SINGLE_CONTEXT         1ull
+#define INVVPID_ALL_CONTEXT            2ull
 
 #endif

@@ -27,11 +27,13 @@ expect_not "hello: no hypervisor exception" 'HYPERVISOR EXCEPTION'
 
 boot vmx-bad-gpa run-bochs --cpus 2 --timeout 240 --guest "$guests/bad_gpa.elf"
 expect_ended "bad gpa: the run ends by itself"
-expect "bad gpa: the faulting guest-physical address is named" \
-    '^vcpu 0: EPT violation: read at guest-physical 0x30000000 \(rip 0x[0-9a-f]+\): not guest RAM$'
+expect "bad gpa: data accesses to an unclaimed address read all ones, writes are dropped" \
+    '^\[vcpu 0\] bad_gpa: loads read all ones, the store was dropped; now executing there$'
+expect_not "bad gpa: no wrong value" 'bad_gpa: a wrong value'
+expect "bad gpa: the instruction fetch from it is named" \
+    '^vcpu 0: EPT violation: instruction fetch at guest-physical 0x30000000 \(rip 0x30000000\): not guest RAM$'
 expect "bad gpa: the VMCS is dumped" '^vcpu 0: VMCS dump \(EPT violation\)$'
 expect "bad gpa: the dump shows the guest-physical address" '^vmcs:   GUEST_PHYSICAL_ADDRESS +0x0000000030000000'
-expect_not "bad gpa: the guest did not go on" 'bad_gpa: the read returned'
 expect "bad gpa: verdict FAIL" '^apicvisor: verdict: FAIL \(guest exit code 127\)$'
 
 boot vmx-triple run-bochs --cpus 2 --timeout 240 --guest "$guests/triple_fault.elf"
@@ -50,7 +52,7 @@ expect "bad hypercall: bad exit reason gets HC_EINVAL" 'exit count for reason 50
 expect "bad hypercall: the guest powers off cleanly" '^apicvisor: verdict: PASS \(guest exit code 0\)$'
 expect "dump=entry: each vCPU is dumped before its first entry" '^vcpu 1: VMCS dump \(before the first VM entry \(dump=entry\)\)$'
 expect "dump=entry: the BSP too" '^vcpu 0: VMCS dump \(before the first VM entry \(dump=entry\)\)$'
-expect "dump=entry: the parked AP's dump shows wait-for-SIPI" '^vmcs:   GUEST_ACTIVITY_STATE +0x00000003'
+expect "dump=entry: the parked AP's dump shows wait-for-SIPI" '^vmcs:   vCPU state wait-for-SIPI \(parked in root operation\)'
 expect "dump: the APIC part shows the seeded virtual-APIC page" '^vmcs: +vAPIC \(xAPIC\) ID 0x01000000 VERSION 0x00050014'
 expect "dump: the APIC part shows the posted-interrupt descriptor" '^vmcs: +PI desc ON 0 SN 0 NV 242 NDST 0x00000100'
 

@@ -3,13 +3,14 @@
 # (tigerlake), with 4 and with 2 CPUs, in every LAPIC configuration: xAPIC throughout (with the
 # run-time xAPIC -> x2APIC -> disabled -> xAPIC switches of case mode-switch), x2APIC from the
 # guest's first instruction on, the Linux-like switch to x2APIC at boot (lapic=auto), x2APIC
-# hidden (x2apic=off), and x2apic=only (seeds/002).  Every run must end with 0 failed cases, and
+# hidden (x2apic=off), and x2apic=only (seeds/002); x2apic=on (x2APIC from reset, the guest still
+# free to go back to xAPIC); and a host with 6 GiB of RAM, most of it above 4 GiB.  Every run must end with 0 failed cases, and
 # the exits-per-operation table must meet the budgets (the guest fails a higher figure too).
 . "$(dirname "$0")/lib.sh"
 
-suite() { # NAME CPUS APICVISOR-OPTIONS GUEST-OPTIONS MODE
-    local name=$1 cpus=$2 hv=$3 g=$4 mode=$5
-    boot "apicv-$name" run-bochs --cpus "$cpus" --timeout 400 --cmdline "$hv guest_cmdline=\"$g ncpus=$cpus\""
+suite() { # NAME CPUS APICVISOR-OPTIONS GUEST-OPTIONS MODE [HOST-MIB]
+    local name=$1 cpus=$2 hv=$3 g=$4 mode=$5 mem=${6:-512}
+    boot "apicv-$name" run-bochs --cpus "$cpus" --mem "$mem" --timeout 400 --cmdline "$hv guest_cmdline=\"$g ncpus=$cpus\""
     expect_ended "$name: the run ends by itself"
     expect "$name: $cpus vCPUs online with distinct APIC IDs" "^\[vcpu 0\] smp: $cpus CPUs online: cpu0=apic0 cpu1=apic1"
     expect "$name: LAPIC mode $mode" "^\[vcpu 0\] lapic: mode $mode "
@@ -43,3 +44,7 @@ done
 suite "hidden-4" 4 "x2apic=off" "lapic=auto" xAPIC
 expect "hidden-4: EXTD without CPUID x2APIC gets #GP" '^\[vcpu 0\] ok [0-9]+ - mode-extd-without-cpuid$'
 
+suite "on-2" 2 "x2apic=on" "lapic=auto" x2APIC
+expect "on-2: the hypervisor started the LAPIC in x2APIC mode" 'LAPIC starts in x2APIC mode$'
+suite "xapic-6g-2" 2 "" "lapic=xapic" xAPIC 6144
+expect "xapic-6g-2: the host has RAM above 4 GiB" '^memmap: .* highest address 0x1c0000000$'

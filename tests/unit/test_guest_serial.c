@@ -1,12 +1,15 @@
-/* The guest's COM1: lines with the "[vcpu N] " prefix, and the 16550 registers a polled driver
- * looks at (register offsets and bits from the PC16550D data sheet: 0 RBR/THR (DLL under
- * DLAB), 1 IER (DLM under DLAB), 2 IIR, 3 LCR with DLAB in bit 7, 4 MCR, 5 LSR with THRE bit 5
- * and TEMT bit 6, 6 MSR with CTS bit 4, DSR bit 5, DCD bit 7, 7 scratch). */
+/* Guest text and the guest's COM1: lines with the "[vcpu N] " prefix that a guest cannot make
+ * look like the hypervisor's (split at '\n', control bytes and bytes from 0x7f up as \xHH), and
+ * the 16550 registers a polled driver looks at (register offsets and bits from the PC16550D data
+ * sheet: 0 RBR/THR (DLL under DLAB), 1 IER (DLM under DLAB), 2 IIR, 3 LCR with DLAB in bit 7,
+ * 4 MCR, 5 LSR with THRE bit 5 and TEMT bit 6, 6 MSR with CTS bit 4, DSR bit 5, DCD bit 7,
+ * 7 scratch). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -15,11 +18,17 @@
 
 static struct guest_serial s;
 static struct text out;
+/* Counts the sink's calls, to show that each line arrives whole in one. */
+static struct {
+    unsigned calls;
+    unsigned bad; /* a call that was not exactly one prefixed line */
+} calls;
 
 static int setup(void **state)
 {
     (void)state;
     memset(&s, 0, sizeof(s));
+    memset(&calls, 0, sizeof(calls));
     text_clear(&out);
     return 0;
 }
@@ -104,7 +113,7 @@ static void long_lines_are_flushed_in_pieces_without_losing_bytes(void **state)
     const char *p = out.buf;
     for (unsigned i = 0; i < lines; i++) {
         const char *nl = strchr(p, '\n');
-        assert_true((size_t)(nl - p) - 9 <= GUEST_SERIAL_LINE);
+        assert_true((size_t)(nl - p) - 9 <= GUEST_TEXT_LINE);
         p = nl + 1;
     }
 }
@@ -114,8 +123,8 @@ static void long_lines_are_flushed_in_pieces_without_losing_bytes(void **state)
 static void every_length_around_the_buffer_size_round_trips(void **state)
 {
     (void)state;
-    static char line[3 * GUEST_SERIAL_LINE + 2], joined[3 * GUEST_SERIAL_LINE + 2];
-    for (size_t len = 1; len <= 3 * GUEST_SERIAL_LINE + 1; len++) {
+    static char line[3 * GUEST_TEXT_LINE + 2], joined[3 * GUEST_TEXT_LINE + 2];
+    for (size_t len = 1; len <= 3 * GUEST_TEXT_LINE + 1; len++) {
         memset(&s, 0, sizeof(s));
         text_clear(&out);
         for (size_t i = 0; i < len; i++)
@@ -128,8 +137,8 @@ static void every_length_around_the_buffer_size_round_trips(void **state)
         assert_int_equal(n, len);
         assert_string_equal(joined, line);
         /* pieces of at most the buffer size, and no more of them than needed */
-        assert_true(lines >= (len + GUEST_SERIAL_LINE - 1) / GUEST_SERIAL_LINE);
-        assert_true(lines <= (len + GUEST_SERIAL_LINE - 2) / (GUEST_SERIAL_LINE - 1));
+        assert_true(lines >= (len + GUEST_TEXT_LINE - 1) / GUEST_TEXT_LINE);
+        assert_true(lines <= (len + GUEST_TEXT_LINE - 2) / (GUEST_TEXT_LINE - 1));
     }
 }
 
@@ -218,6 +227,134 @@ static void only_com1_ports_are_claimed(void **state)
         assert_false(guest_serial_claims(others[i]));
 }
 
+static void line_counting_sink(void *ctx, const char *str, size_t n)
+{
+    calls.calls++;
+    if (n < 2 || str[n - 1] != '\n' || memchr(str, '\n', n - 1) || memcmp(str, "[vcpu ", 6) != 0)
+        calls.bad++;
+    text_sink(ctx, str, n);
+}
+
+static void put_bytes(unsigned vcpu, const uint8_t *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        guest_serial_write(&s, 0x3f8, bytes[i], vcpu, text_sink, &out);
+}
+
+static void a_forged_hypervisor_line_comes_out_prefixed(void **state)
+{
+    (void)state;
+    put(0, "done\napicvisor: verdict: PASS (guest exit code 0)\nHYPERVISOR EXCEPTION\n");
+    assert_string_equal(out.buf, "[vcpu 0] done\n"
+                                 "[vcpu 0] apicvisor: verdict: PASS (guest exit code 0)\n"
+                                 "[vcpu 0] HYPERVISOR EXCEPTION\n");
+    /* a CR does not bring the cursor back over the prefix either: it is dropped */
+    text_clear(&out);
+    put(0, "x\rapicvisor: verdict: PASS\n");
+    assert_string_equal(out.buf, "[vcpu 0] xapicvisor: verdict: PASS\n");
+}
+
+static void escape_and_other_control_bytes_are_escaped(void **state)
+{
+    (void)state;
+    /* clear screen, set the window title, bell */
+    put(1, "\x1b[2J\x1b]0;owned\x07!\n");
+    assert_string_equal(out.buf, "[vcpu 1] \\x1b[2J\\x1b]0;owned\\x07!\n");
+    text_clear(&out);
+    static const uint8_t odd[] = { '\t', 0x00, 0x08, 0x7f, 0x80, 0x9b, 0xff, 'z', '\n' };
+    put_bytes(2, odd, sizeof(odd));
+    assert_string_equal(out.buf, "[vcpu 2] \\x09\\x00\\x08\\x7f\\x80\\x9b\\xffz\n");
+}
+
+static void every_byte_is_itself_or_escaped(void **state)
+{
+    (void)state;
+    char expected[1200];
+    size_t n = 0;
+    for (unsigned b = 0; b < 256; b++) {
+        if (b == '\n' || b == '\r')
+            continue;
+        uint8_t byte = (uint8_t)b;
+        guest_serial_write(&s, 0x3f8, byte, 4, line_counting_sink, &out);
+        if (b >= 0x20 && b < 0x7f)
+            expected[n++] = (char)b;
+        else
+            n += (size_t)snprintf(expected + n, sizeof(expected) - n, "\\x%02x", b);
+    }
+    guest_serial_flush(&s, 4, line_counting_sink, &out);
+    expected[n] = '\0';
+    /* rebuild the text from the pieces: every piece is a whole line with the prefix */
+    static char joined[1200];
+    unsigned lines = 0;
+    size_t j = 0;
+    for (const char *p = out.buf; *p; lines++) {
+        assert_memory_equal(p, "[vcpu 4] ", 9);
+        const char *nl = strchr(p, '\n');
+        assert_true((size_t)(nl - p - 9) <= GUEST_TEXT_LINE);
+        memcpy(joined + j, p + 9, (size_t)(nl - p - 9));
+        j += (size_t)(nl - p - 9);
+        p = nl + 1;
+    }
+    joined[j] = '\0';
+    assert_string_equal(joined, expected);
+    assert_int_equal(calls.bad, 0);
+    assert_int_equal(calls.calls, lines);
+}
+
+static void an_escape_is_never_split_between_pieces(void **state)
+{
+    (void)state;
+    for (size_t fill = GUEST_TEXT_LINE - 5; fill <= GUEST_TEXT_LINE; fill++) {
+        text_clear(&out);
+        memset(&s, 0, sizeof(s));
+        char expected[2 * GUEST_TEXT_LINE + 40] = "[vcpu 6] ";
+        size_t n = strlen(expected);
+        for (size_t i = 0; i < fill; i++) {
+            put(6, "a");
+            expected[n++] = 'a';
+        }
+        put(6, "\x1b\n");
+        /* the 4-character escape goes to the next piece when it does not fit whole */
+        const char *tail = fill + 4 <= GUEST_TEXT_LINE ? "\\x1b\n" : "\n[vcpu 6] \\x1b\n";
+        strcpy(expected + n, tail);
+        assert_string_equal(out.buf, expected);
+    }
+}
+
+static void each_line_reaches_the_sink_in_one_call(void **state)
+{
+    (void)state;
+    static char text[3 * GUEST_TEXT_LINE];
+    memset(text, 'q', sizeof(text) - 1);
+    text[sizeof(text) - 1] = '\0';
+    for (const char *c = "one\ntwo\n\x1b\n"; *c; c++)
+        guest_serial_write(&s, 0x3f8, (uint8_t)*c, 4294967295u, line_counting_sink, &out);
+    for (const char *c = text; *c; c++)
+        guest_serial_write(&s, 0x3f8, (uint8_t)*c, 7, line_counting_sink, &out);
+    guest_serial_flush(&s, 7, line_counting_sink, &out);
+    assert_int_equal(calls.bad, 0);
+    assert_int_equal(calls.calls, 3 + 3); /* 599 characters: three pieces */
+    assert_memory_equal(out.buf, "[vcpu 4294967295] one\n[vcpu 4294967295] two\n[vcpu 4294967295] \\x1b\n", 66);
+}
+
+static void guest_text_write_splits_a_whole_text(void **state)
+{
+    (void)state;
+    guest_text_write(3, "a\nb", 3, text_sink, &out);
+    assert_string_equal(out.buf, "[vcpu 3] a\n[vcpu 3] b\n");
+    text_clear(&out);
+    guest_text_write(3, "a\nb\n", 4, text_sink, &out);
+    assert_string_equal(out.buf, "[vcpu 3] a\n[vcpu 3] b\n");
+    text_clear(&out);
+    guest_text_write(3, "", 0, text_sink, &out);
+    assert_string_equal(out.buf, "");
+    guest_text_write(3, "\n", 1, text_sink, &out);
+    assert_string_equal(out.buf, "[vcpu 3] \n");
+    text_clear(&out);
+    guest_text_write(3, "x\0y", 3, text_sink, &out); /* a NUL is a byte like any other here */
+    assert_string_equal(out.buf, "[vcpu 3] x\\x00y\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +369,12 @@ int main(void)
         cmocka_unit_test_setup(scratch_lcr_and_mcr_round_trip, setup),
         cmocka_unit_test_setup(ier_keeps_four_bits_and_reads_zero_under_dlab, setup),
         cmocka_unit_test_setup(only_com1_ports_are_claimed, setup),
+        cmocka_unit_test_setup(a_forged_hypervisor_line_comes_out_prefixed, setup),
+        cmocka_unit_test_setup(escape_and_other_control_bytes_are_escaped, setup),
+        cmocka_unit_test_setup(every_byte_is_itself_or_escaped, setup),
+        cmocka_unit_test_setup(an_escape_is_never_split_between_pieces, setup),
+        cmocka_unit_test_setup(each_line_reaches_the_sink_in_one_call, setup),
+        cmocka_unit_test_setup(guest_text_write_splits_a_whole_text, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,25 @@ static unsigned doorbell, senders_done, duplicates;
 
 struct sender { uint8_t first, last; };
 
+/* INIT clears the IRR; the PIR is part of it (issue: vectors posted before INIT reached the AP
+ * after its SIPI).  NV, NDST and SN stay. */
+static void reset_drops_posted_vectors_and_on_but_keeps_the_routing(void **state)
+{
+    (void)state;
+    pi_desc_init(&desc, 0xf2, 0x1234, true);
+    pi_set_sn(&desc);
+    pi_clear_sn(&desc);
+    assert_true(pi_post(&desc, 0x31));
+    assert_false(pi_post(&desc, 0xfe));
+    pi_reset(&desc);
+    for (unsigned v = 0; v < 256; v++)
+        assert_int_equal(desc_bit(v), 0);
+    assert_int_equal(desc_bit(256), 0);                /* ON */
+    assert_int_equal(desc_bits(272, 8), 0xf2);         /* NV */
+    assert_int_equal(desc_bits(288, 32), 0x1234);      /* NDST */
+    assert_true(pi_post(&desc, 0x40));                 /* the next post notifies again */
+}
+
 static void *sender_thread(void *arg)
 {
     const struct sender *s = arg;
@@ -183,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(layout_follows_the_sdm),
         cmocka_unit_test(notify_only_on_the_first_post),
+        cmocka_unit_test(reset_drops_posted_vectors_and_on_but_keeps_the_routing),
         cmocka_unit_test(suppressed_posts_stay_in_pir),
         cmocka_unit_test(harvest_moves_pir_into_irr_and_clears_on),
         cmocka_unit_test(concurrent_posts_are_neither_lost_nor_duplicated),

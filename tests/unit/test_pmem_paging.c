@@ -111,6 +111,44 @@ static void identity_map_fails_cleanly_without_memory(void **state)
     free(fake_mem);
 }
 
+/* A host with RAM above 4 GiB (review S2: stack and guest RAM landed at 0x1ffffc000 and
+ * 0x1fbe00000, outside a 4 GiB map): allocations stay low while low memory lasts, then come from
+ * above, and the identity map reaches the top of RAM, so every allocation is mapped. */
+static void ram_above_4g_is_mapped_and_allocations_prefer_low_memory(void **state)
+{
+    (void)state;
+    fake_mem = aligned_alloc(PAGE_SIZE, 64 * PAGE_SIZE);
+    struct pmem pm;
+    pmem_init(&pm);
+    pmem_add_range(&pm, FAKE_BASE, 64 * PAGE_SIZE, 0);
+    pmem_add_range(&pm, 4ull << 30, 4ull << 30, 0); /* 4-8 GiB */
+    assert_int_equal(pm.top, 8ull << 30);
+    uint64_t low = pmem_alloc_any(&pm, 4, PAGE_SIZE);
+    assert_true(low >= FAKE_BASE && low < FAKE_BASE + 64 * PAGE_SIZE);
+    uint64_t big = pmem_alloc_any(&pm, 512, 2ull << 20); /* more than the low range holds */
+    assert_int_equal(big, (8ull << 30) - (2ull << 20));
+    uint64_t cr3 = paging_build_identity(&pm, pm.top, fake_ptr);
+    assert_int_not_equal(cr3, 0);
+    assert_int_equal(pm.free_pages, 64 - 4 - 10 + (4ull << 30) / PAGE_SIZE - 512); /* PML4, PDPT, 8 PDs */
+    assert_int_equal(walk(cr3, low), low);
+    assert_int_equal(walk(cr3, big + 0x1234), big + 0x1234);
+    assert_int_equal(walk(cr3, (8ull << 30) - 1), (8ull << 30) - 1);
+    assert_int_equal(walk(cr3, 0xfee00000), 0xfee00000); /* the LAPIC, below the RAM top */
+    free(fake_mem);
+}
+
+static void identity_map_covers_4g_even_with_less_ram(void **state)
+{
+    (void)state;
+    fake_mem = aligned_alloc(PAGE_SIZE, 64 * PAGE_SIZE);
+    struct pmem pm;
+    pmem_init(&pm);
+    pmem_add_range(&pm, FAKE_BASE, 64 * PAGE_SIZE, 0);
+    uint64_t cr3 = paging_build_identity(&pm, pm.top, fake_ptr);
+    assert_int_equal(walk(cr3, 0xfee00300), 0xfee00300);
+    free(fake_mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +157,8 @@ int main(void)
         cmocka_unit_test(exhausting_memory_returns_zero),
         cmocka_unit_test(identity_map_covers_the_limit_in_2m_pages),
         cmocka_unit_test(identity_map_fails_cleanly_without_memory),
+        cmocka_unit_test(ram_above_4g_is_mapped_and_allocations_prefer_low_memory),
+        cmocka_unit_test(identity_map_covers_4g_even_with_less_ram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

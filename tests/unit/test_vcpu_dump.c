@@ -26,6 +26,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(&v, 0, sizeof(v));
+    v.state = VCPU_RUNNING;
     memset(&vmcs, 0, sizeof(vmcs));
     reader = fake_vmcs_reader(&vmcs);
     text_clear(&out);
@@ -110,6 +111,7 @@ static void x2apic_vcpu(void **state)
     (void)state;
     dump();
     has_line("--- APIC virtualization (vcpu 2, APIC ID 37) ---");
+    has_line("vCPU state running, latched events 0x0, NMI pending no");
     has_line("LAPIC mode x2APIC, IA32_APIC_BASE 0xfee00c00");
     has_line("virtual-APIC page 0x7f123000, APIC-access page 0x7f200000 (not in use)");
     has_line("RVI 49 SVI 32");
@@ -138,8 +140,12 @@ static void xapic_vcpu_with_apic_access_page(void **state)
     pi_desc_init(&pi, 0xf2, 1, false); /* xAPIC NDST: ID in bits 15:8 */
     fake_vmcs_set(&vmcs, SECONDARY_VM_EXEC_CONTROL, CPU2_VIRTUALIZE_APIC_ACCESSES);
     vmcs.fail_enc = GUEST_INTR_STATUS; /* an unreadable field shows as 0 */
+    v.state = VCPU_WAIT_SIPI;
+    v.events = VCPU_EV_INIT | VCPU_EV_SIPI;
+    v.nmi_pending = true;
     dump();
     has_line("--- APIC virtualization (vcpu 1, APIC ID 1) ---");
+    has_line("vCPU state wait-for-SIPI (parked in root operation), latched events 0x3, NMI pending yes");
     has_line("LAPIC mode xAPIC, IA32_APIC_BASE 0xfee00900");
     has_line("virtual-APIC page 0x7f123000, APIC-access page 0x7f200000 (in use)");
     has_line("RVI 0 SVI 0");

@@ -1,5 +1,12 @@
 #include "vmm/dev/guest_serial.h"
 
+#include <string.h>
+
+#define ASCII_SPACE 0x20     /* the first printable byte */
+#define ASCII_DEL   0x7f     /* DEL and every byte above it are escaped */
+#define ESCAPE_MAX  4        /* "\xHH" */
+#define PREFIX_MAX  24       /* "[vcpu 4294967295] " and the NUL fmt_snprintf writes */
+
 #define REG_DATA 0
 #define REG_IER 1
 #define REG_IIR 2
@@ -32,11 +39,67 @@ uint8_t guest_serial_read(struct guest_serial *s, uint16_t port)
     }
 }
 
+/* Bytes below 0x20 and from 0x7f up as \xHH, every other byte as itself. */
+static unsigned escape(uint8_t byte, char out[ESCAPE_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    if (byte >= ASCII_SPACE && byte < ASCII_DEL) {
+        out[0] = (char)byte;
+        return 1;
+    }
+    out[0] = '\\';
+    out[1] = 'x';
+    out[2] = hex[byte >> 4];
+    out[3] = hex[byte & 0xf];
+    return ESCAPE_MAX;
+}
+
+/* The pending line, prefixed and ended, in one call of the sink. */
+static void emit(struct guest_text *t, unsigned vcpu, fmt_sink_fn sink, void *ctx)
+{
+    char out[PREFIX_MAX + GUEST_TEXT_LINE + 1];
+    int n = fmt_snprintf(out, PREFIX_MAX, "[vcpu %u] ", vcpu);
+    memcpy(out + n, t->line, t->len);
+    out[n + t->len] = '\n';
+    sink(ctx, out, (size_t)n + t->len + 1);
+    t->len = 0;
+}
+
+void guest_text_put(struct guest_text *t, uint8_t byte, unsigned vcpu, fmt_sink_fn sink, void *ctx)
+{
+    char esc[ESCAPE_MAX];
+    if (byte == '\n') {
+        emit(t, vcpu, sink, ctx);
+        return;
+    }
+    if (byte == '\r')
+        return;
+    unsigned n = escape(byte, esc);
+    /* A full line goes out as a piece only when more text follows, so that a line which fills
+     * it exactly is not followed by an empty one at its newline. */
+    if (t->len + n > GUEST_TEXT_LINE)
+        emit(t, vcpu, sink, ctx);
+    memcpy(t->line + t->len, esc, n);
+    t->len += n;
+}
+
+void guest_text_flush(struct guest_text *t, unsigned vcpu, fmt_sink_fn sink, void *ctx)
+{
+    if (t->len)
+        emit(t, vcpu, sink, ctx);
+}
+
+void guest_text_write(unsigned vcpu, const char *text, size_t len, fmt_sink_fn sink, void *ctx)
+{
+    struct guest_text t = { .len = 0 };
+    for (size_t i = 0; i < len; i++)
+        guest_text_put(&t, (uint8_t)text[i], vcpu, sink, ctx);
+    guest_text_flush(&t, vcpu, sink, ctx);
+}
+
 void guest_serial_flush(struct guest_serial *s, unsigned vcpu, fmt_sink_fn sink, void *ctx)
 {
-    if (s->len)
-        fmt_format(sink, ctx, "[vcpu %u] %.*s\n", vcpu, (int)s->len, s->line);
-    s->len = 0;
+    guest_text_flush(&s->text, vcpu, sink, ctx);
 }
 
 void guest_serial_write(struct guest_serial *s, uint16_t port, uint8_t value, unsigned vcpu, fmt_sink_fn sink,
@@ -44,18 +107,8 @@ void guest_serial_write(struct guest_serial *s, uint16_t port, uint8_t value, un
 {
     switch (port - GUEST_COM1) {
     case REG_DATA:
-        if (s->lcr & LCR_DLAB)
-            return; /* divisor latch: the baud rate means nothing here */
-        if (value == '\n') {
-            fmt_format(sink, ctx, "[vcpu %u] %.*s\n", vcpu, (int)s->len, s->line);
-            s->len = 0;
-        } else if (value != '\r') {
-            /* A full buffer goes out as a piece only when more text follows, so that a line
-             * which fills it exactly is not followed by an empty one at its newline. */
-            if (s->len == GUEST_SERIAL_LINE)
-                guest_serial_flush(s, vcpu, sink, ctx);
-            s->line[s->len++] = (char)value;
-        }
+        if (!(s->lcr & LCR_DLAB)) /* under DLAB: the divisor latch, the baud rate means nothing here */
+            guest_text_put(&s->text, value, vcpu, sink, ctx);
         return;
     case REG_IER: if (!(s->lcr & LCR_DLAB)) s->ier = value & 0x0f; return;
     case REG_LCR: s->lcr = value; return;

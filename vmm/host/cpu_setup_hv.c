@@ -18,19 +18,28 @@ struct table_ptr {
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
+static void set_gate(unsigned vector, const char *handler)
+{
+    uint64_t h = (uint64_t)handler;
+    idt[vector] = (struct idt_gate){
+        .offset_lo = (uint16_t)h,
+        .selector = GDT_CODE64,
+        .ist = vector == 8 ? 1 : 0, /* #DF on IST1: a stack overflow must still be reported */
+        .type_attr = 0x8e,          /* present, DPL 0, 64-bit interrupt gate */
+        .offset_mid = (uint16_t)(h >> 16),
+        .offset_hi = (uint32_t)(h >> 32),
+    };
+}
+
 void idt_init(void)
 {
-    for (unsigned v = 0; v < 32; v++) {
-        uint64_t handler = v == 2 ? (uint64_t)nmi_return : (uint64_t)(exception_stubs + v * EXCEPTION_STUB_SIZE);
-        idt[v] = (struct idt_gate){
-            .offset_lo = (uint16_t)handler,
-            .selector = GDT_CODE64,
-            .ist = v == 8 ? 1 : 0,   /* #DF on IST1: a stack overflow must still be reported */
-            .type_attr = 0x8e,       /* present, DPL 0, 64-bit interrupt gate */
-            .offset_mid = (uint16_t)(handler >> 16),
-            .offset_hi = (uint32_t)(handler >> 32),
-        };
-    }
+    for (unsigned v = 0; v < 256; v++)
+        set_gate(v, v == 2 || v >= 32 ? nmi_return : exception_stubs + v * EXCEPTION_STUB_SIZE);
+}
+
+void idt_set_eoi_vector(uint8_t vector)
+{
+    set_gate(vector, irq_eoi_return);
 }
 
 void cpu_setup(struct percpu *pc)
@@ -68,4 +77,7 @@ void cpu_setup(struct percpu *pc)
                      : "rax", "memory");
     pc->self = pc;
     wrmsr(MSR_IA32_GS_BASE, (uint64_t)pc);
+    /* XSETBV in root operation loads a guest's XCR0 into this CPU (vmm/cpu_state_hv.c). */
+    if (cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE)
+        write_cr4(read_cr4() | CR4_OSXSAVE);
 }

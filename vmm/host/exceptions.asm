@@ -51,10 +51,37 @@ exception_common:
     hlt
     jmp .hang
 
-; NMIs in VMX root operation are IPIs for a vCPU of this CPU (its nmi_pending flag is already
-; set and the next VM entry injects it): nothing to do but return.
+; NMIs in VMX root operation: none is sent to a CPU on purpose (vCPUs are kicked with a fixed
+; vector); a stray one has nothing to do.  Also the gate of every vector nobody claimed.
 global nmi_return
 nmi_return:
+    iretq
+
+; Interrupts the hypervisor takes in root operation (only while a parked vCPU waits in HLT with
+; interrupts enabled): the wake-up is the whole point, so end the interrupt in the LAPIC and
+; return.  The frame left RSP 8 mod 16; nine pushes make it 16-byte aligned for the call.
+extern lapic_eoi
+global irq_eoi_return
+irq_eoi_return:
+    push rax
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push r8
+    push r9
+    push r10
+    push r11
+    call lapic_eoi
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rax
     iretq
 
 ; void switch_stack(uint64_t stack_top, void (*fn)(void *), void *arg): never returns.

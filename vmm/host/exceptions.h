@@ -16,8 +16,15 @@ struct exception_frame {
 extern const char exception_stubs[];
 #define EXCEPTION_STUB_SIZE 16
 
-/* The NMI entry: returns at once (see exceptions.asm). */
+/* The NMI entry, and that of unclaimed vectors: returns at once (see exceptions.asm). */
 extern const char nmi_return[];
+/* An interrupt entry that ends the interrupt in the host LAPIC and returns. */
+extern const char irq_eoi_return[];
+
+/* What runs after an exception in the hypervisor has been reported (it must not return): set by
+ * the layer that can end the run with a verdict and power the machine off.  Without one, or for
+ * an exception inside it, the CPU halts. */
+void exceptions_on_fatal(void (*fatal)(void));
 
 const char *exception_name(unsigned vector);
 

@@ -15,10 +15,21 @@ const char *exception_name(unsigned vector)
     return vector < 32 && names[vector] ? names[vector] : "reserved";
 }
 
+static void (*volatile on_fatal)(void);
+static volatile int in_handler;
+
+void exceptions_on_fatal(void (*fatal)(void))
+{
+    on_fatal = fatal;
+}
+
 void exception_handler(struct exception_frame *f);
 
 void exception_handler(struct exception_frame *f)
 {
+    /* A second exception on any CPU while one is being handled: the first one ends the run. */
+    int nested = __atomic_fetch_add(&in_handler, 1, __ATOMIC_SEQ_CST);
+    console_panic();
     /* The APIC ID from CPUID works even before this CPU's per-CPU pointer is set. */
     unsigned apic_id = cpuid(1, 0).ebx >> 24;
     kprintf("\nHYPERVISOR EXCEPTION on APIC ID %u: vector %lu (%s), error code 0x%lx\n", apic_id,
@@ -34,5 +45,10 @@ void exception_handler(struct exception_frame *f)
             (unsigned long)f->r11, (unsigned long)f->r12);
     kprintf("  r13 %016lx  r14 %016lx  r15 %016lx\n", (unsigned long)f->r13, (unsigned long)f->r14,
             (unsigned long)f->r15);
-    kprintf("  this CPU halts\n");
+    void (*fatal)(void) = on_fatal;
+    if (nested || !fatal) {
+        kprintf("  this CPU halts\n");
+        return;
+    }
+    fatal();
 }

@@ -35,7 +35,9 @@ uint32_t lapic_id(void)
 void lapic_send_ipi(uint32_t dest, uint32_t icr_low)
 {
     if (x2apic) {
-        /* SDM 11.12.9: one 64-bit write, destination in bits 63:32, no delivery status. */
+        /* SDM 11.12.3: a WRMSR to the x2APIC may pass earlier stores; the receiver must see
+         * what the IPI announces (Linux's weak_wrmsr_fence).  SDM 11.12.9: one 64-bit write. */
+        __asm__ volatile("mfence" ::: "memory");
         wrmsr(X2APIC_MSR_ICR, ((uint64_t)dest << 32) | icr_low);
         return;
     }

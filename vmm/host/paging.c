@@ -23,6 +23,8 @@ uint64_t paging_build_identity(struct pmem *pm, uint64_t limit, void *(*to_ptr)(
     if (!pdpt)
         return 0;
     uint64_t gigs = (limit + GIB - 1) / GIB;
+    if (gigs < 4)
+        gigs = 4;
     if (gigs > 512)
         gigs = 512; /* one PDPT: 512 GiB is far beyond any machine we run on */
     pml4[0] = pdpt_pa | PTE_PRESENT | PTE_WRITE;

@@ -4,6 +4,7 @@ void pmem_init(struct pmem *pm)
 {
     pm->count = 0;
     pm->free_pages = 0;
+    pm->top = 0;
 }
 
 bool pmem_add_range(struct pmem *pm, uint64_t base, uint64_t bytes, uint64_t floor)
@@ -20,6 +21,8 @@ bool pmem_add_range(struct pmem *pm, uint64_t base, uint64_t bytes, uint64_t flo
     if (pm->count == PMEM_MAX_RANGES)
         return false;
     pm->ranges[pm->count++] = (struct pmem_range){ base, end };
+    if (end > pm->top)
+        pm->top = end;
     pm->free_pages += (end - base) / PAGE_SIZE;
     return true;
 }
@@ -48,4 +51,12 @@ uint64_t pmem_alloc(struct pmem *pm, uint64_t pages, uint64_t align, uint64_t li
         return start;
     }
     return 0;
+}
+
+#define FOUR_GIB (1ull << 32)
+
+uint64_t pmem_alloc_any(struct pmem *pm, uint64_t pages, uint64_t align)
+{
+    uint64_t pa = pmem_alloc(pm, pages, align, FOUR_GIB);
+    return pa ? pa : pmem_alloc(pm, pages, align, ~0ull);
 }

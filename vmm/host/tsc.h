@@ -13,6 +13,8 @@ static inline uint64_t rdtsc(void)
 
 void tsc_set_khz(uint64_t khz);
 void udelay(uint64_t us);
+/* TSC ticks in `us` microseconds. */
+uint64_t tsc_us_to_ticks(uint64_t us);
 /* True once `us` microseconds have passed since `start` (a TSC value). */
 int tsc_elapsed_us(uint64_t start, uint64_t us);
 

@@ -10,9 +10,14 @@ void tsc_set_khz(uint64_t khz)
         tsc_khz = khz;
 }
 
+uint64_t tsc_us_to_ticks(uint64_t us)
+{
+    return us * tsc_khz / 1000;
+}
+
 int tsc_elapsed_us(uint64_t start, uint64_t us)
 {
-    return rdtsc() - start >= us * tsc_khz / 1000;
+    return rdtsc() - start >= tsc_us_to_ticks(us);
 }
 
 void udelay(uint64_t us)
