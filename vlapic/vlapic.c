@@ -299,6 +299,12 @@ void vlapic_write_tsc_deadline(struct vlapic *vl, uint64_t value, uint64_t now)
     vl->timer_period = 0;
 }
 
+void vlapic_tsc_moved(struct vlapic *vl, int64_t delta)
+{
+    if (vl->timer_deadline && timer_mode(vl) != APIC_LVT_TIMER_TSC_DEADLINE)
+        vl->timer_deadline += (uint64_t)delta;
+}
+
 int vlapic_timer_poll(struct vlapic *vl, uint64_t now)
 {
     if (!vl->timer_deadline || now < vl->timer_deadline)

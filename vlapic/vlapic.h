@@ -70,6 +70,11 @@ int vlapic_timer_poll(struct vlapic *vl, uint64_t now);
  * vector (0-15) is not accepted and sets "receive illegal vector" in the ESR (SDM 11.5.2). */
 bool vlapic_accept(struct vlapic *vl, uint8_t vector);
 
+/* The guest's TSC jumped by delta (a write of IA32_TSC or IA32_TSC_ADJUST).  The model keeps
+ * time in the guest's TSC: a count-down keeps its remaining count (the LAPIC timer does not run
+ * on the TSC), a TSC deadline stays where it is on the TSC (SDM 11.5.4.1). */
+void vlapic_tsc_moved(struct vlapic *vl, int64_t delta);
+
 /* After an IA32_APIC_BASE write changed the mode. */
 void vlapic_set_mode(struct vlapic *vl, enum lapic_mode mode);
 

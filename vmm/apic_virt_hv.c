@@ -20,6 +20,13 @@
 
 #define RFLAGS_IF (1ull << 9)
 
+/* The vLAPIC keeps time in the guest's TSC (host TSC + TSC_OFFSET), the clock of
+ * IA32_TSC_DEADLINE. */
+static uint64_t guest_tsc(const struct vcpu *v)
+{
+    return rdtsc() + v->tsc_offset;
+}
+
 static struct vapic_page *page_of(struct vcpu *v)
 {
     return (struct vapic_page *)v->vapic_page;
@@ -178,7 +185,7 @@ bool apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp)
         return false;
     /* SDM 11.12.1.2: x2APIC MSRs #GP unless the APIC is in x2APIC mode. */
     *gp = v->vlapic.mode != LAPIC_MODE_X2APIC ||
-          !vlapic_read(&v->vlapic, X2APIC_MSR_OFFSET(msr), rdtsc(), val);
+          !vlapic_read(&v->vlapic, X2APIC_MSR_OFFSET(msr), guest_tsc(v), val);
     return true;
 }
 
@@ -192,13 +199,13 @@ bool apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
     if (msr == MSR_IA32_TSC_DEADLINE) {
         *gp = !v->vm->preemption_timer;
         if (!*gp)
-            vlapic_write_tsc_deadline(&v->vlapic, val, rdtsc());
+            vlapic_write_tsc_deadline(&v->vlapic, val, guest_tsc(v));
         return true;
     }
     if (!in_x2apic_range(msr))
         return false;
     *gp = v->vlapic.mode != LAPIC_MODE_X2APIC ||
-          !apply_outcome(v, vlapic_write(&v->vlapic, X2APIC_MSR_OFFSET(msr), val, rdtsc()));
+          !apply_outcome(v, vlapic_write(&v->vlapic, X2APIC_MSR_OFFSET(msr), val, guest_tsc(v)));
     return true;
 }
 
@@ -209,13 +216,13 @@ enum exit_action handle_apic_write(struct vcpu *v)
 {
     uint32_t offset = (uint32_t)vmread_natural(EXIT_QUALIFICATION) & 0xff0;
     uint32_t value = vapic_read(page_of(v), offset);
-    apply_outcome(v, vlapic_write(&v->vlapic, offset, value, rdtsc()));
+    apply_outcome(v, vlapic_write(&v->vlapic, offset, value, guest_tsc(v)));
     return EXIT_RESUME;
 }
 
 static uint64_t apic_mmio_load(struct vcpu *v, unsigned size)
 {
-    return vlapic_mmio_read(&v->vlapic, (uint32_t)vmread_natural(EXIT_QUALIFICATION) & 0xfff, size, rdtsc());
+    return vlapic_mmio_read(&v->vlapic, (uint32_t)vmread_natural(EXIT_QUALIFICATION) & 0xfff, size, guest_tsc(v));
 }
 
 /* SDM 29.4: accesses the CPU does not virtualize (the timer current count, sizes and offsets
@@ -333,7 +340,7 @@ static void program_preemption_timer(struct vcpu *v, uint64_t now)
 
 void apic_prepare_entry(struct vcpu *v)
 {
-    uint64_t now = rdtsc();
+    uint64_t now = guest_tsc(v);
     int timer_vector = vlapic_timer_poll(&v->vlapic, now);
     if (timer_vector >= 0)
         vlapic_accept(&v->vlapic, (uint8_t)timer_vector);

@@ -5,8 +5,15 @@
 #include "vmm/arch_rules.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/exits.h"
+#include "vmm/host/tsc.h"
 #include "vmx/vmcs_access.h"
 
+#define MSR_IA32_TSC 0x10
+#define MSR_IA32_TSC_ADJUST 0x3b
+#define MSR_IA32_XAPIC_DISABLE_STATUS 0xbd
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a
+#define ARCH_CAP_XAPIC_DISABLE_STATUS (1ull << 21)  /* MSR 0xBD exists (SDM Vol. 4, 2.1) */
+#define XAPIC_DISABLE_STATUS_LEGACY_DISABLED (1ull << 0)
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MSR_MTRRCAP 0xfe
 #define MSR_MTRR_DEF_TYPE 0x2ff
@@ -32,6 +39,14 @@ static uint64_t guest_cr4(void)
     return guest_cr(GUEST_CR4, CR4_GUEST_HOST_MASK, CR4_READ_SHADOW);
 }
 
+/* x2apic=only: the x2APIC cannot leave x2APIC mode, which the guest learns from
+ * IA32_XAPIC_DISABLE_STATUS, enumerated by IA32_ARCH_CAPABILITIES[21], enumerated by
+ * CPUID.(7,0):EDX[29] (seeds/002; SDM Vol. 4 MSR 0BDH). */
+static bool xapic_disabled(const struct vm *vm)
+{
+    return vm->opts->x2apic == X2APIC_ONLY;
+}
+
 static struct cpuid_view view_of(const struct vcpu *v, bool in_vmcs)
 {
     uint32_t proc2 = v->vm->controls.ctl[VMX_CTL_PROC2];
@@ -48,6 +63,8 @@ static struct cpuid_view view_of(const struct vcpu *v, bool in_vmcs)
         .xcr0 = v->xcr0,
         .rdtscp = proc2 & CPU2_ENABLE_RDTSCP,
         .invpcid = proc2 & CPU2_ENABLE_INVPCID,
+        .tsc_adjust = true,
+        .arch_capabilities = xapic_disabled(v->vm),
     };
 }
 
@@ -112,12 +129,30 @@ static unsigned guest_cpl(void)
 
 /* --- MSRs --------------------------------------------------------------------------------------- */
 
+/* A new guest TSC: the offset moves, IA32_TSC_ADJUST moves with it (SDM 18.17.3), and the
+ * vLAPIC's count-downs follow. */
+static void move_guest_tsc(struct vcpu *v, int64_t delta)
+{
+    v->tsc_offset += (uint64_t)delta;
+    v->tsc_adjust += (uint64_t)delta;
+    vmwrite64(TSC_OFFSET, v->tsc_offset);
+    vlapic_tsc_moved(&v->vlapic, delta);
+}
+
 static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     bool gp;
     if (apic_msr_read(v, msr, val, &gp))
         return !gp;
     switch (msr) {
+    case MSR_IA32_TSC: *val = rdtsc() + v->tsc_offset; return true;
+    case MSR_IA32_TSC_ADJUST: *val = v->tsc_adjust; return true;
+    case MSR_IA32_ARCH_CAPABILITIES:
+        *val = ARCH_CAP_XAPIC_DISABLE_STATUS;
+        return xapic_disabled(v->vm);
+    case MSR_IA32_XAPIC_DISABLE_STATUS:
+        *val = XAPIC_DISABLE_STATUS_LEGACY_DISABLED;
+        return xapic_disabled(v->vm);
     case MSR_IA32_EFER: *val = vmread64(GUEST_IA32_EFER); return true;
     case MSR_IA32_PAT: *val = vmread64(GUEST_IA32_PAT); return true;
     case MSR_IA32_MISC_ENABLE: *val = 1; return true; /* fast strings only */
@@ -132,6 +167,8 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     if (apic_msr_write(v, msr, val, &gp))
         return !gp;
     switch (msr) {
+    case MSR_IA32_TSC: move_guest_tsc(v, (int64_t)(val - (rdtsc() + v->tsc_offset))); return true;
+    case MSR_IA32_TSC_ADJUST: move_guest_tsc(v, (int64_t)(val - v->tsc_adjust)); return true;
     case MSR_IA32_EFER: {
         /* SDM 2.2.1, 10.8.5: reserved bits and an LME change while paging is on are #GP; LMA is
          * the CPU's and keeps its value. */

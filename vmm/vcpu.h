@@ -60,6 +60,8 @@ struct vcpu {
     volatile bool ready;             /* its VMCS is set up: it acts on events */
     bool dumped;                     /* its VMCS was dumped when it stopped the guest */
     uint64_t xcr0;                   /* the guest's XCR0, loaded in this CPU's XCR0 (XSETBV) */
+    uint64_t tsc_offset;             /* guest TSC = host TSC + this (TSC_OFFSET) */
+    uint64_t tsc_adjust;             /* IA32_TSC_ADJUST as the guest sees it */
     uint64_t msr_bitmap;
     struct guest_serial serial;
     uint64_t exits[EXIT_REASON_COUNT];

@@ -62,6 +62,7 @@ static void setup_controls(struct vcpu *v)
     vmwrite64(IO_BITMAP_B, v->vm->io_bitmap_b);
     vmwrite64(MSR_BITMAP, v->msr_bitmap);
     vmwrite64(EPT_POINTER, v->vm->eptp);
+    vmwrite64(TSC_OFFSET, v->tsc_offset);
     vmwrite64(VMCS_LINK_POINTER, ~0ull);
     if (c->ctl[VMX_CTL_PROC2] & CPU2_ENABLE_VPID)
         vmwrite16(VIRTUAL_PROCESSOR_ID, (uint16_t)(v->id + 1)); /* VPID 0 is the host's */

@@ -15,7 +15,7 @@ static void request(struct ctl_request *req, const struct vmx_config *cfg, const
     req->optional[VMX_CTL_PIN] = vmx_ctl_can_be_1(caps->ctl[VMX_CTL_PIN], PIN_NMI_EXITING)
                                      ? PIN_NMI_EXITING | PIN_VIRTUAL_NMIS
                                      : 0;
-    req->needed[VMX_CTL_PROC] = CPU_HLT_EXITING | CPU_USE_TPR_SHADOW | CPU_USE_IO_BITMAPS |
+    req->needed[VMX_CTL_PROC] = CPU_HLT_EXITING | CPU_USE_TSC_OFFSETTING | CPU_USE_TPR_SHADOW | CPU_USE_IO_BITMAPS |
                                 CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY_CONTROLS;
     /* MONITOR/MWAIT exit so that they #UD as CPUID says (vmm/cpu_state_hv.c). */
     req->optional[VMX_CTL_PROC] = CPU_MWAIT_EXITING | CPU_MONITOR_EXITING;

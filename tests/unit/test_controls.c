@@ -36,9 +36,9 @@ static void everything_available_gives_exactly_the_wanted_bits(void **state)
     assert_string_equal(out.buf, "");
     /* pin: bits 0, 3, 5, 7 */
     assert_int_equal(c.ctl[VMX_CTL_PIN], 0xa9);
-    /* primary: bits 7 HLT, 10 MWAIT, 21 TPR shadow, 25 I/O bitmaps, 28 MSR bitmaps, 29 MONITOR,
-     * 31 secondary */
-    assert_int_equal(c.ctl[VMX_CTL_PROC], 0xb2200480u);
+    /* primary: bits 3 TSC offsetting, 7 HLT, 10 MWAIT, 21 TPR shadow, 25 I/O bitmaps, 28 MSR
+     * bitmaps, 29 MONITOR, 31 secondary */
+    assert_int_equal(c.ctl[VMX_CTL_PROC], 0xb2200488u);
     /* secondary: bits 1 EPT, 3 RDTSCP, 4 x2APIC, 5 VPID, 8 APIC-register, 9 VID, 12 INVPCID, 20 XSAVES */
     assert_int_equal(c.ctl[VMX_CTL_PROC2], 0x10133a);
     /* exit: bits 9, 15, 18, 19, 20, 21 */

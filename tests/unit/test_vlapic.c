@@ -485,6 +485,25 @@ static void oneshot_mode_ignores_tsc_deadline(void **state)
     assert_int_equal(vlapic_timer_poll(&vl, 6100), 0x30);
 }
 
+/* A write of IA32_TSC moves the guest's TSC, the model's clock: a count-down keeps its remaining
+ * count, a TSC deadline stays put on the TSC (SDM 11.5.4.1). */
+static void a_tsc_jump_keeps_count_downs_and_deadlines(void **state)
+{
+    (void)state;
+    x2w(0x3e0, 0xb, 0);          /* divide by 1 */
+    x2w(0x320, 0x30, 0);         /* one-shot */
+    x2w(0x380, 100, 1000);
+    vlapic_tsc_moved(&vl, 5000);
+    assert_int_equal(rd(0x390, 6050), 50);
+    assert_int_equal(vlapic_timer_poll(&vl, 6099), -1);
+    assert_int_equal(vlapic_timer_poll(&vl, 6100), 0x30);
+    x2w(0x320, 0x00040031, 7000); /* TSC-deadline */
+    vlapic_write_tsc_deadline(&vl, 9000, 7000);
+    vlapic_tsc_moved(&vl, -1000);
+    assert_int_equal(vlapic_timer_poll(&vl, 8999), -1);
+    assert_int_equal(vlapic_timer_poll(&vl, 9000), 0x31);
+}
+
 static void leaving_tsc_deadline_mode_disarms(void **state)
 {
     (void)state;
@@ -576,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup(tsc_deadline_mode_ignores_initial_count, setup_x2apic),
         cmocka_unit_test_setup(oneshot_mode_ignores_tsc_deadline, setup_x2apic),
         cmocka_unit_test_setup(leaving_tsc_deadline_mode_disarms, setup_x2apic),
+        cmocka_unit_test_setup(a_tsc_jump_keeps_count_downs_and_deadlines, setup_x2apic),
         cmocka_unit_test_setup(accept_sets_irr_and_refuses_illegal_vectors, setup_x2apic),
         cmocka_unit_test_setup(set_mode_clears_timer_and_errors_unless_x2apic, setup_x2apic),
     };
