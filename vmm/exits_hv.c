@@ -15,6 +15,7 @@
 #include "vmm/vcpu_dump.h"
 #include "vmm/vm.h"
 #include "vmm/vmcs_dump.h"
+#include "vmx/vectoring.h"
 #include "vmx/vmcs_access.h"
 
 void inject_exception(unsigned vector, bool has_error_code, uint32_t error_code)
@@ -319,25 +320,6 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 };
 
-/* An exit during event delivery (SDM 28.2.4 "Information for VM Exits During Event Delivery")
- * leaves the event undelivered: inject it again at the next entry, unless the handler injected
- * something of its own (KVM's vmx_complete_interrupts).  Software interrupts and exceptions need
- * their instruction length back; a re-injected NMI must not find NMIs blocked (SDM 26.3.1.5). */
-static void reinject_vectoring_event(uint32_t info)
-{
-    if (!(info & INTR_INFO_VALID) || (vmread32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID))
-        return;
-    uint32_t type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
-    if (info & INTR_INFO_ERROR_CODE_VALID)
-        vmwrite32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmread32(IDT_VECTORING_ERROR_CODE));
-    if (type == INTR_TYPE_SOFTWARE_INTERRUPT || type == INTR_TYPE_PRIV_SOFTWARE_EXCEPTION ||
-        type == INTR_TYPE_SOFTWARE_EXCEPTION)
-        vmwrite32(VM_ENTRY_INSTRUCTION_LEN, vmread32(VM_EXIT_INSTRUCTION_LEN));
-    if (type == INTR_TYPE_NMI)
-        vmwrite32(GUEST_INTERRUPTIBILITY_INFO, vmread32(GUEST_INTERRUPTIBILITY_INFO) & ~GUEST_INTR_BLOCKING_NMI);
-    vmwrite32(VM_ENTRY_INTR_INFO, info & ~INTR_INFO_NMI_UNBLOCKING);
-}
-
 /* test_crash=last-vcpu: a hypervisor bug as it would strike, in the middle of printing. */
 static void crash_for_test(void)
 {
@@ -357,6 +339,6 @@ enum exit_action exit_dispatch(struct vcpu *v, uint32_t exit_reason)
     uint32_t vectoring = (exit_reason & EXIT_REASON_FAILED_VMENTRY) ? 0 : vmread32(IDT_VECTORING_INFO);
     enum exit_action a = exit_handlers[basic] ? exit_handlers[basic](v) : handle_unhandled(v);
     if (a == EXIT_RESUME)
-        reinject_vectoring_event(vectoring);
+        vmx_reinject_vectoring_event(vectoring);
     return a;
 }
