@@ -183,7 +183,7 @@ int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap_in)
             if (!s)
                 s = "(null)";
             size_t len = 0;
-            while (s[len] && (sp.precision < 0 || (int)len < sp.precision))
+            while ((sp.precision < 0 || (int)len < sp.precision) && s[len]) /* no byte past the precision is read */
                 len++;
             sp.zero = false;
             out += emit_field(sink, ctx, &sp, "", s, len);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -80,10 +81,25 @@ static void truncation_keeps_nul_and_reports_full_length(void **state)
     assert_int_equal(fmt_snprintf(NULL, 0, "%d", 12345), 5);
 }
 
+/* C11 7.21.6.1: with a precision, %s's argument need not be terminated: no more than precision
+ * bytes are read.  Found by review while writing the fuzz targets: the formatter read
+ * s[precision] first (ASan: heap-buffer-overflow, which ends this binary). */
+static void string_precision_reads_no_further(void **state)
+{
+    (void)state;
+    char *p = malloc(3);
+    memcpy(p, "abc", 3);
+    char buf[8];
+    fmt_snprintf(buf, sizeof(buf), "%.*s", 3, p);
+    assert_string_equal(buf, "abc");
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(integers),
+        cmocka_unit_test(string_precision_reads_no_further),
         cmocka_unit_test(width_precision_flags),
         cmocka_unit_test(unknown_conversion_is_visible),
         cmocka_unit_test(null_string_prints_as_null),

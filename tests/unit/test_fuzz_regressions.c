@@ -1,16 +1,7 @@
 /* Bugs the fuzz targets (tests/fuzz/, docs/usage.md "Fuzzing") found, one test each, written as
  * the SDM wants it: a test fails until its bug is fixed, then guards the fix.  Each names the
  * target and invariant that caught it; when one is fixed, also set the KNOWN_BUG_* switch of that
- * target to 0 so that the fuzzer checks the path again.
- *
- * Found by review while writing the targets, not reproduced here because the reproducer is an
- * ASan report that would end this whole binary:
- * TODO(lib/format.c): "%.*s" reads one byte past the precision, s[precision], before it checks
- * the length (`while (s[len] && (int)len < precision)`), although C lets such an argument be an
- * unterminated array of exactly `precision` bytes.  Reproducer under ASan:
- *     char *p = malloc(3); memcpy(p, "abc", 3); fmt_snprintf(buf, 8, "%.*s", 3, p);
- * -> heap-buffer-overflow READ of size 1.  No guest text reaches it any more (guest_serial.c and
- * HC_PRINT copy bytes themselves); the fix is to test the length first. */
+ * target to 0 so that the fuzzer checks the path again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
