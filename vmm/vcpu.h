@@ -9,6 +9,7 @@
 #include "vlapic/pi_desc.h"
 #include "vlapic/vlapic.h"
 #include "vmm/dev/guest_serial.h"
+#include "vmm/exit_stats.h"
 #include "vmm/options.h"
 #include "vmx/caps.h"
 #include "vmx/controls.h"
@@ -65,6 +66,7 @@ struct vcpu {
     uint64_t msr_bitmap;
     struct guest_serial serial;
     uint64_t exits[EXIT_REASON_COUNT];
+    struct exit_stats stats;         /* count and cycles from exit to next entry, per reason */
 };
 
 struct vm {

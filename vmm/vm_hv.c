@@ -202,6 +202,8 @@ static void vcpu_loop(struct vcpu *v)
     if (v->vm->opts->dump == DUMP_ENTRY || v->vm->opts->dump == DUMP_ALL)
         vcpu_dump(v, "before the first VM entry (dump=entry)");
     v->ready = true;
+    uint64_t exit_tsc = 0;
+    uint32_t last_reason = EXIT_REASON_COUNT; /* none yet */
     while (!v->vm->powered_off) {
         if (!vcpu_accept_events(v))
             break;
@@ -210,6 +212,8 @@ static void vcpu_loop(struct vcpu *v)
             continue;
         }
         apic_prepare_entry(v);
+        if (last_reason < EXIT_REASON_COUNT)
+            exit_stats_record(&v->stats, last_reason, rdtsc() - exit_tsc);
         if (vmx_run(&v->regs, v->launched)) {
             uint32_t err = vmread32(VM_INSTRUCTION_ERROR);
             kprintf("vcpu %u: %s failed: VM-instruction error %u (%s)\n", v->id, v->launched ? "VMRESUME" : "VMLAUNCH",
@@ -219,8 +223,10 @@ static void vcpu_loop(struct vcpu *v)
             vm_power_off(v->vm, 0x7f, "VM entry failed");
             break;
         }
+        exit_tsc = rdtsc();
         v->launched = true;
         uint32_t reason = vmread32(VM_EXIT_REASON);
+        last_reason = reason & EXIT_REASON_BASIC_MASK;
         if (exit_dispatch(v, reason) == EXIT_STOP)
             break;
     }
@@ -292,6 +298,23 @@ void vm_run_ap(struct vm *vm, unsigned id)
     vcpu_loop(v);
 }
 
+/* perf kvm stat's view: each vCPU's exits with the hypervisor's time per reason, then all. */
+static void print_exit_stats(struct vm *vm)
+{
+    static struct exit_stats total;
+    for (unsigned i = 0; i < vm->nvcpus; i++) {
+        char who[16];
+        fmt_snprintf(who, sizeof(who), "vcpu %u", i);
+        struct console_lines out = { .used = 0 };
+        exit_stats_print(&vm->vcpus[i].stats, who, console_lines_sink, &out);
+        console_lines_flush(&out);
+        exit_stats_add(&total, &vm->vcpus[i].stats);
+    }
+    struct console_lines out = { .used = 0 };
+    exit_stats_print(&total, "all vCPUs", console_lines_sink, &out);
+    console_lines_flush(&out);
+}
+
 /* One verdict line per run, whichever CPU gets there first. */
 static bool claim_verdict(void)
 {
@@ -314,6 +337,7 @@ void vm_report(struct vm *vm)
             if (v->exits[r])
                 kprintf("exits:   %-28s %10lu\n", vmx_exit_reason_name(r), (unsigned long)v->exits[r]);
     }
+    print_exit_stats(vm);
     if (claim_verdict())
         kprintf("apicvisor: verdict: %s (guest exit code %lu)\n", vm->exit_code == 0 ? "PASS" : "FAIL",
                 (unsigned long)vm->exit_code);

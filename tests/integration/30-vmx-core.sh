@@ -22,6 +22,9 @@ expect "hello: HC_EXIT_COUNT counts CPUID exits" '^\[vcpu 0\] HC_EXIT_COUNT\(CPU
 expect "hello: powered off by hypercall" '^apicvisor: guest powered off \(hypercall\), exit code 0$'
 expect "hello: exit table with CPUID" '^exits:   CPUID +4$'
 expect "hello: exit table with VMCALL" '^exits:   VMCALL +4$'
+expect "hello: exit statistics per vCPU (perf kvm stat style)" '^exit-stats: vcpu 0: [0-9]+ exits, [0-9]+ cycles in the hypervisor$'
+expect "hello: CPUID with its share and min/avg/max cycles" '^exit-stats:   CPUID +4 +[0-9]+\.[0-9]% +[0-9]+ +[0-9]+ +[0-9]+$'
+expect "hello: and in total over the vCPUs" '^exit-stats: all vCPUs: [0-9]+ exits, [0-9]+ cycles in the hypervisor$'
 expect "hello: verdict" '^apicvisor: verdict: PASS \(guest exit code 0\)$'
 expect_not "hello: no hypervisor exception" 'HYPERVISOR EXCEPTION'
 
