@@ -115,7 +115,7 @@ unit: $(UNIT_BINS)
 TEST_GUESTS := $(patsubst tests/guests/%.asm,$(B)/test-guests/%.elf,$(wildcard tests/guests/*.asm))
 test-guests: $(TEST_GUESTS)
 
-$(B)/test-guests/%.o: tests/guests/%.asm tests/guests/common.inc
+$(B)/test-guests/%.o: tests/guests/%.asm tests/guests/common.inc tests/guests/checks.inc
 	@mkdir -p $(dir $@)
 	@echo '  NASM    $<'
 	$(Q)$(NASM) -f elf32 -Itests/guests/ $< -o $@

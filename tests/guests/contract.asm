@@ -9,6 +9,7 @@
 ; 16-bit code runs in a code segment with D = 0; it reads the APIC page with 67h and with 16-bit
 ; addressing through a data segment based at 0xfee00000.
 %include "common.inc"
+%include "checks.inc"
 
 XAPIC        equ 0xfee00000
 XAPIC_ID     equ XAPIC + 0x20
@@ -827,35 +828,6 @@ check_forgery:
 
 ; --- helpers ----------------------------------------------------------------------------------
 
-report_al:                          ; esi = what; al = 1: ok
-    push eax
-    push esi
-    mov esi, msg_prefix
-    call serial_puts
-    pop esi
-    call serial_puts
-    pop eax
-    test al, al
-    jz .fail
-    mov esi, msg_ok
-    call serial_puts
-    jmp .done
-.fail:
-    inc dword [failures]
-    mov esi, msg_fail
-    call serial_puts
-    cmp dword [observed_valid], 0
-    je .done
-    mov esi, msg_observed
-    call serial_puts
-    mov eax, [observed]
-    call print_hex
-    mov esi, msg_nl
-    call serial_puts
-.done:
-    mov dword [observed_valid], 0
-    ret
-
 ver_flags_check:                    ; al = 1 when edx = ebx and the version register still reads [ver]
     cmp edx, ebx
     sete al
@@ -873,24 +845,6 @@ report_skip:                        ; esi = what
     call serial_puts
     mov esi, msg_skip
     jmp serial_puts
-
-print_hex:                          ; eax as 8 hex digits on COM1
-    mov ecx, 8
-    mov dx, 0x3f8
-.digit:
-    rol eax, 4
-    push eax
-    and al, 0xf
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 'a' - '9' - 1
-.out:
-    out dx, al
-    pop eax
-    dec ecx
-    jnz .digit
-    ret
 
 setup_idt:                          ; #UD and #GP to their handlers, other exceptions to stubs
     xor ecx, ecx
@@ -993,9 +947,6 @@ stubs:
 
 fault_vector:    dd 0
 fault_resume:    dd 0
-failures:        dd 0
-observed:        dd 0
-observed_valid:  dd 0
 ver:             dd 0
 cpuid_apic_id:   dd 0
 cpuid7_ecx:      dd 0
@@ -1016,16 +967,12 @@ align 64
 monitor_line:    times 64 db 0
 
 msg_prefix:     db "contract: ", 0
-msg_ok:         db ": ok", 10, 0
-msg_fail:       db ": FAIL", 10, 0
 msg_skip:       db ": skip", 10, 0
 msg_no_xsave:   db "contract: XSAVE not offered: skip", 10, 0
 msg_done:       db "contract: done, failures 0x", 0
 msg_unexpected: db "contract: an unexpected exception: FAIL: vector 0x", 0
 msg_stack:      db ", stack 0x", 0
 msg_space:      db " 0x", 0
-msg_nl:         db 10, 0
-msg_observed:   db "contract:   observed 0x", 0
 
 ; The forgery attempts: a line that looks like the hypervisor's verdict, one behind a CR, and
 ; control bytes (ESC starting a colour sequence, DEL, 0xff), over COM1 and through HC_PRINT.

@@ -4,6 +4,7 @@
 ; mode (x2apic=on), the way back to xAPIC with the APIC page still virtualized.  Every check
 ; prints "cpu_state: <what>: ok" or "... FAIL"; the exit code is the number of failures.
 %include "common.inc"
+%include "checks.inc"
 
 XAPIC_ID    equ 0xfee00020
 MSR_TSC     equ 0x10
@@ -16,13 +17,14 @@ TSC_JUMP    equ 0x100000000             ; 2^32: moved by a TSC write (high half 
 section .text
 bits 32
 main:
-    lgdt [gdt_desc]
+    lgdt [flat_gdt_desc]
     jmp 0x08:.reloaded
 .reloaded:
     mov ax, 0x10
     mov ds, ax
     mov es, ax
     mov ss, ax
+    mov edi, idt
     mov ebx, 1
     mov eax, db_handler
     call set_gate
@@ -195,57 +197,20 @@ db_handler:                             ; records the EIP of the first #DB after
     pop eax
     iret
 
-set_gate:                               ; IDT gate ebx = 32-bit interrupt gate to eax
-    lea edi, [idt + ebx * 8]
-    mov [edi], ax
-    mov word [edi + 2], 0x08
-    mov word [edi + 4], 0x8e00
-    shr eax, 16
-    mov [edi + 6], ax
-    ret
-
-report_al:                              ; esi = what; al=1 ok
-    push eax
-    push esi
-    mov esi, msg_prefix
-    call serial_puts
-    pop esi
-    call serial_puts
-    pop eax
-    test al, al
-    jz .fail
-    mov esi, msg_ok
-    jmp serial_puts
-.fail:
-    inc dword [failures]
-    mov esi, msg_fail
-    jmp serial_puts
-
 section .data
 align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff               ; 0x08: flat 32-bit code
-    dq 0x00cf92000000ffff               ; 0x10: flat data
-gdt_end:
-gdt_desc:
-    dw gdt_end - gdt - 1
-    dd gdt
 idt_desc:
     dw 32 * 8 - 1
     dd idt
 align 4
 db_count:                 dd 0
 db_eip_first_after_cpuid: dd 0
-failures:                 dd 0
 apic_base:                dd 0
 pae_probe:                dd 0
 adj0:                     dq 0
 tsc1:                     dq 0
 
 msg_prefix:        db "cpu_state: ", 0
-msg_ok:            db ": ok", 10, 0
-msg_fail:          db ": FAIL", 10, 0
 msg_tf:            db "single-stepping over an exiting CPUID raises #DB right after it", 0
 msg_tsc_read:      db "IA32_TSC reads the TSC", 0
 msg_tsc_adjust:    db "a write of IA32_TSC moves IA32_TSC_ADJUST by the same amount", 0

@@ -5,6 +5,7 @@
 ; "lifecycle: <what>: ok" or "... FAIL"; the exit code is the number of failures.
 ; The AP is always addressed with the all-excluding-self shorthand, so its APIC ID is never assumed.
 %include "common.inc"
+%include "checks.inc"
 
 XAPIC       equ 0xfee00000
 XAPIC_EOI   equ XAPIC + 0xb0
@@ -31,9 +32,11 @@ main:
     rep movsb
     mov word [2 * 4], rm_nmi - tramp_start  ; IVT[2] = TRAMP>>4 : rm_nmi
     mov word [2 * 4 + 2], TRAMP >> 4
+    mov edi, ap_idt
     mov ebx, 2
     mov eax, nmi_handler
     call set_gate
+    mov edi, ap_idt
     mov ebx, FIXED_VEC
     mov eax, fixed_handler
     call set_gate
@@ -284,52 +287,6 @@ nmi_burst:                          ; 50 NMIs, each waited for; CF=0 if exactly 
     stc
     ret
 
-print_hex:                          ; eax as 8 hex digits on COM1
-    mov ecx, 8
-    mov dx, 0x3f8
-.digit:
-    rol eax, 4
-    push eax
-    and al, 0xf
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 'a' - '9' - 1
-.out:
-    out dx, al
-    pop eax
-    dec ecx
-    jnz .digit
-    ret
-
-set_gate:                           ; IDT gate ebx = 32-bit interrupt gate to eax
-    lea edi, [ap_idt + ebx * 8]
-    mov [edi], ax
-    mov word [edi + 2], 0x08
-    mov word [edi + 4], 0x8e00
-    shr eax, 16
-    mov [edi + 6], ax
-    ret
-
-report_cf:                          ; esi = what; CF=0 ok
-    setnc al
-report_al:                          ; esi = what; al=1 ok
-    push eax
-    push esi
-    mov esi, msg_prefix
-    call serial_puts
-    pop esi
-    call serial_puts
-    pop eax
-    test al, al
-    jz .fail
-    mov esi, msg_ok
-    jmp serial_puts
-.fail:
-    inc dword [failures]
-    mov esi, msg_fail
-    jmp serial_puts
-
 ; --- the AP's tasks (32-bit, entered from ap32 with a fresh stack) ----------------------------
 
 task_halt:
@@ -437,8 +394,8 @@ rm_nmi:                             ; an NMI taken in real mode right after a SI
     iret
 align 4
 tramp_gdt_ptr:
-    dw gdt_end - gdt - 1
-    dd gdt
+    dw flat_gdt_end - flat_gdt - 1
+    dd flat_gdt
 rm_nmi_count:
     dw 0
 tramp_end:
@@ -446,11 +403,6 @@ bits 32
 
 section .data
 align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff           ; 0x08: flat 32-bit code
-    dq 0x00cf92000000ffff           ; 0x10: flat data
-gdt_end:
 ap_idt_ptr:
     dw 256 * 8 - 1
     dd ap_idt
@@ -464,11 +416,8 @@ ap_apic_base: dd 0
 nmi_count:    dd 0
 nmi_hold:     dd 0
 fixed_count:  dd 0
-failures:     dd 0
 
 msg_prefix:       db "lifecycle: ", 0
-msg_ok:           db ": ok", 10, 0
-msg_fail:         db ": FAIL", 10, 0
 msg_start:        db "INIT, SIPI, SIPI with no delay start the AP", 0
 msg_second_sipi:  db "the second SIPI to the running AP is ignored", 0
 msg_restarts:     db "five more INIT-SIPI-SIPI restarts start it five times", 0
@@ -481,7 +430,6 @@ msg_nmi_halt:     db "50 NMIs to a halted AP with IF=0 arrive one by one", 0
 msg_nmi_nested:   db "an NMI sent during the NMI handler waits for IRET, then arrives once", 0
 msg_init_x2apic:  db "INIT keeps the AP's LAPIC in x2APIC mode", 0
 msg_count:        db "lifecycle: NMI count now 0x", 0
-msg_nl:           db 10, 0
 msg_last:         db "lifecycle: last: the AP powers off while the BSP spins with IF=0", 10, 0
 
 section .bss
