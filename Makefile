@@ -113,7 +113,14 @@ unit: $(UNIT_BINS)
 
 # Small Multiboot guests for the integration tests (tests/guests/).
 TEST_GUESTS := $(patsubst tests/guests/%.asm,$(B)/test-guests/%.elf,$(wildcard tests/guests/*.asm))
-test-guests: $(TEST_GUESTS)
+# and minimal bzImages for the Linux boot-protocol loader (flat binaries).
+TEST_BZIMAGES := $(patsubst tests/guests/bzimage/%.asm,$(B)/test-guests/%.bzImage,$(wildcard tests/guests/bzimage/*.asm))
+test-guests: $(TEST_GUESTS) $(TEST_BZIMAGES)
+
+$(B)/test-guests/%.bzImage: tests/guests/bzimage/%.asm
+	@mkdir -p $(dir $@)
+	@echo '  NASM    $<'
+	$(Q)$(NASM) -f bin $< -o $@
 
 $(B)/test-guests/%.o: tests/guests/%.asm tests/guests/common.inc tests/guests/checks.inc
 	@mkdir -p $(dir $@)

@@ -7,6 +7,7 @@
 #include "vmm/boot_info.h"
 #include "lib/console.h"
 #include "vmm/host/exceptions.h"
+#include "vmm/host/lapic.h"
 #include "vmm/host/percpu.h"
 #include "lib/serial.h"
 #include "vmm/host/tsc.h"
@@ -44,6 +45,38 @@ static void build_pmem(struct pmem *pm, EFI_MEMORY_DESCRIPTOR *map, UINTN map_si
         if (d->Type == EfiConventionalMemory)
             pmem_add_range(pm, d->PhysicalStart, d->NumberOfPages * EFI_PAGE_SIZE, 1ull << 20);
     }
+}
+
+static bool cpu_used(const struct boot_info *bi, uint32_t apic_id)
+{
+    for (unsigned i = 0; i < bi->ncpus; i++)
+        if (bi->apic_id[i] == apic_id)
+            return true;
+    return false;
+}
+
+/* CPUs beyond vcpus= are never started.  Left in the firmware's AP loop they would run firmware
+ * code that nobody owns any more (in Bochs 3.1 with OVMF, two CPUs left there slowed the others
+ * down a hundredfold), so after ExitBootServices each gets an INIT and nothing else: it waits for
+ * a SIPI and executes nothing (SDM Vol. 3A 9.4 "Multiple-Processor (MP) Initialization"). */
+static void park_unused_cpus(const struct cpu_list *cpus, const struct boot_info *bi)
+{
+    unsigned unused = cpus->count - bi->ncpus;
+    if (!unused)
+        return;
+    lapic_init(); /* vmm_main() calls it again after host_x2apic= */
+    struct console_lines out = { .used = 0 };
+    fmt_format(console_lines_sink, &out, "handover: %u CPU%s not used (vcpus=%u): APIC ID%s", unused,
+               unused == 1 ? "" : "s", bi->ncpus, unused == 1 ? "" : "s");
+    const char *sep = " ";
+    for (unsigned i = 0; i < cpus->count; i++) {
+        if (cpu_used(bi, cpus->apic_id[i]))
+            continue;
+        lapic_send_ipi(cpus->apic_id[i], ICR_DM_INIT | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL);
+        fmt_format(console_lines_sink, &out, "%s%u", sep, cpus->apic_id[i]);
+        sep = ", ";
+    }
+    fmt_format(console_lines_sink, &out, " parked by INIT in wait-for-SIPI\n");
 }
 
 static void enter_vmm(void *arg)
@@ -118,6 +151,7 @@ EFI_STATUS handover(EFI_HANDLE image, const struct options *opts, const struct c
         return st;
     }
     build_pmem(&bi->pmem, map, map_size, desc_size);
+    park_unused_cpus(cpus, bi);
     uint64_t stack = pmem_alloc_any(&bi->pmem, CPU_STACK_SIZE / PAGE_SIZE, PAGE_SIZE);
     if (!stack) {
         kprintf("handover: out of memory for the BSP stack\n");

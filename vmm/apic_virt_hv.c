@@ -177,7 +177,7 @@ bool apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp)
         return true;
     }
     if (msr == MSR_IA32_TSC_DEADLINE) {
-        *gp = !v->vm->preemption_timer;
+        *gp = v->vm->timer == VM_TIMER_NONE;
         *val = v->vlapic.tsc_deadline;
         return true;
     }
@@ -197,7 +197,7 @@ bool apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp)
         return true;
     }
     if (msr == MSR_IA32_TSC_DEADLINE) {
-        *gp = !v->vm->preemption_timer;
+        *gp = v->vm->timer == VM_TIMER_NONE;
         if (!*gp)
             vlapic_write_tsc_deadline(&v->vlapic, val, guest_tsc(v));
         return true;
@@ -323,9 +323,26 @@ static void inject_pending_nmi(struct vcpu *v)
         vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 }
 
-static void program_preemption_timer(struct vcpu *v, uint64_t now)
+/* Without a VMX-preemption timer this CPU's own LAPIC timer stands in: armed at the deadline
+ * (a guest-TSC value: the host's is that minus the TSC offset), it interrupts the guest however
+ * it waits (spinning with IF=0, halted), and wakes a vCPU parked in the hypervisor. */
+static void program_host_timer(struct vcpu *v)
 {
-    if (!v->vm->preemption_timer)
+    uint64_t deadline = v->vlapic.timer_deadline;
+    uint64_t host = deadline ? deadline - v->tsc_offset : 0;
+    if (deadline && !host)
+        host = 1; /* 0 would disarm: due at once */
+    if (host != v->host_timer) {
+        lapic_timer_at_tsc(host, VCPU_TIMER_VECTOR);
+        v->host_timer = host;
+    }
+}
+
+static void program_timer(struct vcpu *v, uint64_t now)
+{
+    if (v->vm->timer == VM_TIMER_HOST_LAPIC)
+        program_host_timer(v);
+    if (v->vm->timer != VM_TIMER_PREEMPTION)
         return;
     uint32_t pin = vmread32(PIN_BASED_VM_EXEC_CONTROL);
     uint64_t deadline = v->vlapic.timer_deadline;
@@ -352,7 +369,7 @@ void apic_prepare_entry(struct vcpu *v)
      * interrupt 255 (its RVI update takes the highest VIRR bit, -1 when there is none). */
     uint8_t rvi = update_rvi(v);
     inject_pending_nmi(v);
-    program_preemption_timer(v, now);
+    program_timer(v, now);
     /* A halted vCPU with a deliverable interrupt runs again; virtual-interrupt delivery then
      * takes the interrupt at once (SDM 30.2.1). */
     if (rvi && vmread32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT && (vmread_natural(GUEST_RFLAGS) & RFLAGS_IF) &&

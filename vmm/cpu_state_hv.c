@@ -57,7 +57,7 @@ static struct cpuid_view view_of(const struct vcpu *v, bool in_vmcs)
         .host_max_ext = cpuid(0x80000000u, 0).eax,
         .apic_enabled = v->apic_base & APIC_BASE_ENABLE,
         .x2apic = v->vm->opts->x2apic != X2APIC_OFF,
-        .tsc_deadline = v->vm->preemption_timer,
+        .tsc_deadline = v->vm->timer != VM_TIMER_NONE,
         .xsave = v->vm->xsave,
         .osxsave = in_vmcs && (guest_cr4() & CR4_OSXSAVE),
         .xcr0 = v->xcr0,

@@ -80,11 +80,49 @@ static void enter_vmx_root(struct percpu *pc)
     }
 }
 
+static void report_switch(unsigned cpu, enum lapic_switch r, const char *why)
+{
+    switch (r) {
+    case LAPIC_SWITCHED:
+        kprintf("cpu %u: host LAPIC switched from xAPIC to x2APIC mode (%s)\n", cpu, why);
+        return;
+    case LAPIC_WAS_X2APIC:
+        kprintf("cpu %u: host LAPIC already in x2APIC mode (%s)\n", cpu, why);
+        return;
+    case LAPIC_NO_X2APIC:
+        kprintf("cpu %u: %s: no x2APIC (CPUID.1:ECX[21] = 0); the host LAPIC stays in xAPIC mode\n", cpu, why);
+        return;
+    case LAPIC_DISABLED:
+        kprintf("cpu %u: %s: the host LAPIC is disabled (IA32_APIC_BASE.EN = 0); left alone\n", cpu, why);
+        return;
+    }
+}
+
+/* Every CPU uses the mode lapic_init() cached on the BSP.  An AP comes out of INIT-SIPI with its
+ * LAPIC as it was (SDM 11.12.5.1: INIT keeps the mode), in xAPIC mode when the firmware left it
+ * there, as with host_x2apic=on; it switches itself before anything uses its LAPIC. */
+static bool ap_lapic_as_bsp(struct percpu *pc)
+{
+    if (lapic_x2apic() && !lapic_this_cpu_x2apic())
+        report_switch(pc->cpu, lapic_switch_to_x2apic(),
+                      boot->opts.host_x2apic == HOST_X2APIC_ON ? "host_x2apic=on" : "as the BSP's");
+    if (lapic_this_cpu_x2apic() == lapic_x2apic())
+        return true;
+    kprintf("cpu %u: host LAPIC in %s mode but the BSP's in %s mode; this CPU stops\n", pc->cpu,
+            lapic_this_cpu_x2apic() ? "x2APIC" : "xAPIC", lapic_x2apic() ? "x2APIC" : "xAPIC");
+    return false;
+}
+
 static void ap_main(void *arg)
 {
     struct percpu *pc = arg;
     cpu_setup(pc);
     pc->online = true;
+    if (!ap_lapic_as_bsp(pc)) {
+        pc->failed = true;
+        for (;;)
+            __asm__ volatile("cli; hlt");
+    }
     if (lapic_id() != pc->apic_id)
         kprintf("cpu %u: started as APIC ID %u, expected %u\n", pc->cpu, lapic_id(), pc->apic_id);
     enter_vmx_root(pc);
@@ -114,6 +152,8 @@ __attribute__((noreturn)) void vmm_main(struct boot_info *bi)
     struct percpu *bsp = &percpus[0];
     cpu_setup(bsp);
     bsp->online = true;
+    if (bi->opts.host_x2apic == HOST_X2APIC_ON) /* before lapic_init() caches the mode */
+        report_switch(0, lapic_switch_to_x2apic(), "host_x2apic=on");
     lapic_init();
     kprintf("vmm: own GDT, IDT and page tables loaded; host LAPIC in %s mode\n", lapic_x2apic() ? "x2APIC" : "xAPIC");
 

@@ -13,6 +13,14 @@ static const char *const test_crash_names[] = {
     [TEST_CRASH_NONE] = "none", [TEST_CRASH_LAST_VCPU] = "last-vcpu", 0,
 };
 
+static const char *const host_x2apic_names[] = {
+    [HOST_X2APIC_OFF] = "off", [HOST_X2APIC_ON] = "on", 0,
+};
+
+static const char *const preemption_timer_names[] = {
+    [PREEMPTION_TIMER_AUTO] = "auto", [PREEMPTION_TIMER_OFF] = "off", 0,
+};
+
 static const char *const dump_names[] = {
     [DUMP_NONE] = "none", [DUMP_ENTRY] = "entry", [DUMP_POWEROFF] = "poweroff", [DUMP_ALL] = "all", 0,
 };
@@ -38,6 +46,8 @@ static const struct opt_desc opt_table[] = {
     OPT("x2apic", OPT_ENUM, x2apic, 0, 0, x2apic_names, "auto, on, off, only"),
     OPT("dump", OPT_ENUM, dump, 0, 0, dump_names, "none, entry, poweroff, all"),
     OPT("test_crash", OPT_ENUM, test_crash, 0, 0, test_crash_names, "none, last-vcpu"),
+    OPT("host_x2apic", OPT_ENUM, host_x2apic, 0, 0, host_x2apic_names, "off, on"),
+    OPT("preemption_timer", OPT_ENUM, preemption_timer, 0, 0, preemption_timer_names, "auto, off"),
 };
 
 static const char *enum_name(const char *const *names, unsigned count, unsigned v)
@@ -208,4 +218,8 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
                o->guest_cmdline, x2apic_policy_name(o->x2apic), dump_policy_name(o->dump));
     if (o->test_crash != TEST_CRASH_NONE)
         fmt_format(sink, ctx, " test_crash=%s", test_crash_names[o->test_crash]);
+    if (o->host_x2apic != HOST_X2APIC_OFF)
+        fmt_format(sink, ctx, " host_x2apic=%s", host_x2apic_names[o->host_x2apic]);
+    if (o->preemption_timer != PREEMPTION_TIMER_AUTO)
+        fmt_format(sink, ctx, " preemption_timer=%s", preemption_timer_names[o->preemption_timer]);
 }

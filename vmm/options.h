@@ -24,10 +24,31 @@ enum test_crash {
                            * first VM exit */
 };
 
+/* A test hook for a firmware that hands over with the LAPICs already in x2APIC mode (OVMF with
+ * many CPUs, many real machines): host_x2apic=on switches every CPU's own LAPIC from xAPIC to
+ * x2APIC mode right at hand-over (the BSP before it starts the APs, each AP first thing), so that
+ * the hypervisor's x2APIC host paths (ICR and EOI through MSRs, NDST in x2APIC format, the AP
+ * start-up) run in an emulator whose firmware leaves xAPIC mode (tests/integration/16-host-shapes.sh).
+ * A CPU whose CPUID.1:ECX[21] reports no x2APIC stays in xAPIC mode and says so. */
+enum host_x2apic {
+    HOST_X2APIC_OFF, /* the LAPICs stay in the mode the firmware left */
+    HOST_X2APIC_ON,
+};
+
+/* preemption_timer=off: do not use the VMX-preemption timer even where the CPU has one, so the
+ * fallback (the host LAPIC timer, vmm/vcpu.h VM_TIMER_HOST_LAPIC) runs in an emulator whose CPUs
+ * all have it (tests/integration/40-apicv-guest-suite.sh). */
+enum preemption_timer_use {
+    PREEMPTION_TIMER_AUTO, /* use it where the CPU has it */
+    PREEMPTION_TIMER_OFF,
+};
+
 /* The parser stores enum options through an unsigned. */
 _Static_assert(sizeof(enum x2apic_policy) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum dump_policy) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum test_crash) == sizeof(unsigned), "enum options are unsigned-sized");
+_Static_assert(sizeof(enum host_x2apic) == sizeof(unsigned), "enum options are unsigned-sized");
+_Static_assert(sizeof(enum preemption_timer_use) == sizeof(unsigned), "enum options are unsigned-sized");
 
 struct options {
     unsigned vcpus;              /* 0: one vCPU per CPU */
@@ -37,6 +58,8 @@ struct options {
     enum x2apic_policy x2apic;
     enum dump_policy dump;
     enum test_crash test_crash;
+    enum host_x2apic host_x2apic;
+    enum preemption_timer_use preemption_timer;
 };
 
 void options_defaults(struct options *o);

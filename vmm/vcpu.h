@@ -10,6 +10,7 @@
 #include "vlapic/vlapic.h"
 #include "vmm/dev/guest_serial.h"
 #include "vmm/exit_stats.h"
+#include "vmm/linux_boot.h"
 #include "vmm/options.h"
 #include "vmx/caps.h"
 #include "vmx/controls.h"
@@ -23,9 +24,18 @@ struct guest_regs {
     uint64_t gpr[16]; /* gpr[4] (RSP) is unused: the VMCS holds GUEST_RSP */
     uint64_t cr2;
 };
-enum { REG_RAX = 0, REG_RCX = 1, REG_RDX = 2, REG_RBX = 3 };
+enum { REG_RAX = 0, REG_RCX = 1, REG_RDX = 2, REG_RBX = 3, REG_RSI = 6 };
 
 struct vm;
+
+/* What makes the hypervisor look at a vCPU's LAPIC timer when it is due. */
+enum vm_timer {
+    VM_TIMER_NONE,       /* nothing: the timer fires only at the vCPU's next VM exit, and the
+                          * TSC-deadline mode is not offered */
+    VM_TIMER_PREEMPTION, /* the VMX-preemption timer (SDM 25.5.1) */
+    VM_TIMER_HOST_LAPIC, /* no preemption timer: the CPU's own LAPIC timer, TSC-deadline mode,
+                          * interrupts the guest (an external-interrupt exit) or a parked vCPU */
+};
 
 /* The vCPU state machine (docs/design.md "vCPU lifecycle").  A vCPU halted with interrupts on
  * is RUNNING with the HLT activity state in its VMCS: the CPU waits in the guest and an interrupt
@@ -63,6 +73,7 @@ struct vcpu {
     uint64_t xcr0;                   /* the guest's XCR0, loaded in this CPU's XCR0 (XSETBV) */
     uint64_t tsc_offset;             /* guest TSC = host TSC + this (TSC_OFFSET) */
     uint64_t tsc_adjust;             /* IA32_TSC_ADJUST as the guest sees it */
+    uint64_t host_timer;             /* the host TSC this CPU's LAPIC timer is armed at (0: not) */
     uint64_t msr_bitmap;
     struct guest_serial serial;
     uint64_t exits[EXIT_REASON_COUNT];
@@ -80,13 +91,15 @@ struct vm {
     uint64_t apic_access_page;
     uint8_t pi_vector;            /* posted-interrupt notification vector */
     unsigned preemption_shift;    /* the VMX-preemption timer counts TSC >> this (SDM A.6) */
-    bool preemption_timer;        /* the CPU has one: the LAPIC timer and TSC-deadline use it */
+    enum vm_timer timer;          /* what ends a guest's run at its LAPIC timer deadline */
     bool xsave;                   /* XSAVE is offered (the host has it; XSETBV is emulated) */
     uint64_t xcr0_supported;      /* XCR0 bits the guest may set (its CPUID leaf 0xD) */
     uint64_t cr4_allowed;         /* CR4 bits the guest may set (its CPUID); the rest #GP */
     unsigned nvcpus;
     struct vcpu *vcpus;
-    uint32_t entry, multiboot_info; /* where vCPU 0 starts */
+    bool linux_guest;             /* the guest is a Linux bzImage (else a Multiboot kernel) */
+    uint32_t entry, multiboot_info; /* where vCPU 0 starts a Multiboot kernel */
+    struct linux_load linux_boot; /* how vCPU 0 starts a Linux kernel */
     volatile bool powered_off;
     unsigned stopped_by;          /* the vCPU that powered the guest off */
     volatile uint64_t exit_code;

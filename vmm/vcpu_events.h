@@ -12,6 +12,9 @@
  * root operation takes it through the IDT); a parked CPU waiting in HLT wakes up.  Below the
  * posted-interrupt vector, above any vector the guest's devices get. */
 #define VCPU_KICK_VECTOR 0xf1
+/* The host LAPIC timer's vector where it stands in for the VMX-preemption timer
+ * (VM_TIMER_HOST_LAPIC): taken like a kick. */
+#define VCPU_TIMER_VECTOR 0xf0
 
 /* Makes t's CPU look at its events and at the VM's power-off flag soon (no-op for oneself). */
 void vcpu_kick(struct vcpu *t);

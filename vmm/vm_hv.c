@@ -143,6 +143,58 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned id, uint32_t apic
     return 0;
 }
 
+/* The guest= file by its format: a Linux bzImage (the Linux boot protocol, vmm/linux_boot.c) or
+ * a Multiboot kernel (vmm/multiboot.c).  guest_cmdline= is its command line. */
+static int load_guest(struct vm *vm, const struct boot_info *bi, enum lapic_mode mode)
+{
+    char err[160];
+    uint8_t *ram = (uint8_t *)vm->ram_hpa;
+    vm->linux_guest = linux_is_bzimage(bi->guest_image, bi->guest_size);
+    if (vm->linux_guest) {
+        struct linux_load *l = &vm->linux_boot;
+        if (linux_load(bi->guest_image, bi->guest_size, 0, 0, vm->opts->guest_cmdline, ram, vm->ram_size, 0, l, err,
+                       sizeof(err))) {
+            kprintf("vm: cannot load the Linux kernel %s: %s\n", vm->opts->guest, err);
+            return -1;
+        }
+        kprintf("vm: Linux kernel %s (boot protocol %u.%02u) loaded at 0x%lx-0x%lx, %s entry 0x%lx, boot_params "
+                "0x%lx, %u vCPUs, LAPIC starts in %s mode\n", vm->opts->guest, l->version >> 8, l->version & 0xff,
+                (unsigned long)l->kernel_addr, (unsigned long)l->kernel_end, l->entry64 ? "64-bit" : "32-bit",
+                (unsigned long)l->entry, (unsigned long)l->boot_params, vm->nvcpus, lapic_mode_name(mode));
+        return 0;
+    }
+    struct multiboot_load mb;
+    if (multiboot_load(bi->guest_image, bi->guest_size, ram, vm->ram_size, vm->opts->guest_cmdline, &mb, err,
+                       sizeof(err))) {
+        kprintf("vm: cannot load the guest %s: %s\n", vm->opts->guest, err);
+        return -1;
+    }
+    kprintf("vm: guest %s loaded at 0x%x-0x%x, entry 0x%x, %u vCPUs, LAPIC starts in %s mode\n", vm->opts->guest,
+            mb.image_lo, mb.image_hi, mb.entry, vm->nvcpus, lapic_mode_name(mode));
+    vm->entry = mb.entry;
+    vm->multiboot_info = mb.info_addr;
+    return 0;
+}
+
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+
+static enum vm_timer choose_timer(const struct vm *vm)
+{
+    static const char *const names[] = {
+        [VM_TIMER_NONE] = "none: LAPIC timer interrupts wait for the next VM exit, no TSC-deadline mode",
+        [VM_TIMER_PREEMPTION] = "VMX-preemption timer",
+        [VM_TIMER_HOST_LAPIC] = "the host LAPIC timer in TSC-deadline mode (no VMX-preemption timer)",
+    };
+    enum vm_timer t = VM_TIMER_NONE;
+    if (vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PIN], PIN_VMX_PREEMPTION_TIMER) &&
+        vm->opts->preemption_timer == PREEMPTION_TIMER_AUTO)
+        t = VM_TIMER_PREEMPTION;
+    else if (cpuid(1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE)
+        t = VM_TIMER_HOST_LAPIC;
+    kprintf("vm: LAPIC timer deadlines: %s\n", names[t]);
+    return t;
+}
+
 int vm_create(struct vm *vm, struct boot_info *bi)
 {
     pm = &bi->pmem;
@@ -169,8 +221,9 @@ int vm_create(struct vm *vm, struct boot_info *bi)
     vm->pi_vector = PI_NOTIFICATION_VECTOR;
     /* Root operation takes these only while a parked vCPU waits in HLT: end them and go on. */
     idt_set_eoi_vector(VCPU_KICK_VECTOR);
+    idt_set_eoi_vector(VCPU_TIMER_VECTOR);
     idt_set_eoi_vector(PI_NOTIFICATION_VECTOR);
-    vm->preemption_timer = vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PIN], PIN_VMX_PREEMPTION_TIMER);
+    vm->timer = choose_timer(vm);
     vm->preemption_shift = (unsigned)(vm->caps->misc & VMX_MISC_PREEMPTION_SHIFT);
     if (create_memory(vm) || create_io_bitmaps(vm))
         return -1;
@@ -181,18 +234,7 @@ int vm_create(struct vm *vm, struct boot_info *bi)
         }
     }
     cpu_state_init_vm(vm);
-    char err[160];
-    struct multiboot_load mb;
-    if (multiboot_load(bi->guest_image, bi->guest_size, (uint8_t *)vm->ram_hpa, vm->ram_size,
-                       vm->opts->guest_cmdline, &mb, err, sizeof(err))) {
-        kprintf("vm: cannot load the guest %s: %s\n", vm->opts->guest, err);
-        return -1;
-    }
-    kprintf("vm: guest %s loaded at 0x%x-0x%x, entry 0x%x, %u vCPUs, LAPIC starts in %s mode\n", vm->opts->guest,
-            mb.image_lo, mb.image_hi, mb.entry, vm->nvcpus, lapic_mode_name(mode));
-    vm->entry = mb.entry;
-    vm->multiboot_info = mb.info_addr;
-    return 0;
+    return load_guest(vm, bi, mode);
 }
 
 /* Runs the current VMCS until the vCPU stops: its events first, then (unless it is parked) one
@@ -273,14 +315,17 @@ void vm_run_bsp(struct vm *vm)
         return;
     }
     cpu_state_init_vcpu(v);
-    vmcs_guest_multiboot(v, vm->entry, vm->multiboot_info);
+    if (vm->linux_guest)
+        vmcs_guest_linux(v, &vm->linux_boot);
+    else
+        vmcs_guest_multiboot(v, vm->entry, vm->multiboot_info);
     apic_apply_mode(v, v->vlapic.mode);
     v->state = VCPU_RUNNING;
     /* The APs' VMCS setup reports its problems before the guest starts. */
     for (unsigned i = 1; i < vm->nvcpus; i++)
         while (!vm->vcpus[i].ready && !vm->powered_off)
             cpu_relax();
-    kprintf("vcpu 0: entering the guest at 0x%x\n", vm->entry);
+    kprintf("vcpu 0: entering the guest at 0x%lx\n", (unsigned long)vmread_natural(GUEST_RIP));
     vcpu_loop(v);
 }
 

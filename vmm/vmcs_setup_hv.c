@@ -179,6 +179,25 @@ void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t info_addr)
     v->regs.gpr[REG_RBX] = info_addr;
 }
 
+void vmcs_guest_linux(struct vcpu *v, const struct linux_load *l)
+{
+    set_flat_state(v, CR0_PE | CR0_ET | (l->entry64 ? CR0_PG : 0), l->entry);
+    set_segment(GUEST_CS_SELECTOR, LINUX_BOOT_CS, 0, 0xffffffffu, l->entry64 ? LINUX_CS_AR_64 : LINUX_CS_AR_32);
+    for (unsigned i = 0; i < sizeof(data_segments) / sizeof(data_segments[0]); i++)
+        set_segment(data_segments[i], LINUX_BOOT_DS, 0, 0xffffffffu, LINUX_DS_AR);
+    vmwrite_natural(GUEST_GDTR_BASE, l->gdt_base);
+    vmwrite32(GUEST_GDTR_LIMIT, l->gdt_limit);
+    v->regs.gpr[REG_RSI] = l->boot_params;
+    if (!l->entry64)
+        return;
+    /* SDM 10.8.5 / 26.3.1.1: IA-32e mode needs CR4.PAE, EFER.LME and LMA, and CR0.PG. */
+    vmwrite_natural(GUEST_CR3, l->cr3);
+    vmwrite_natural(CR4_READ_SHADOW, CR4_PAE);
+    vmwrite_natural(GUEST_CR4, CR4_PAE | v->vm->caps->cr4_fixed0);
+    vmwrite64(GUEST_IA32_EFER, EFER_LME | EFER_LMA);
+    vmwrite32(VM_ENTRY_CONTROLS, vmread32(VM_ENTRY_CONTROLS) | ENTRY_IA32E_MODE_GUEST);
+}
+
 void vmcs_guest_startup(struct vcpu *v, uint8_t vector)
 {
     set_flat_state(v, CR0_ET, 0);

@@ -112,6 +112,33 @@ static void printed_options_parse_back_to_the_same(void **state)
     assert_memory_equal(&again, &opts, sizeof(opts));
 }
 
+/* host_x2apic= (a test hook): off by default, printed only when on, and it parses back. */
+static void host_x2apic_hook(void **state)
+{
+    (void)state;
+    assert_int_equal(parse(""), 0);
+    assert_int_equal(opts.host_x2apic, HOST_X2APIC_OFF);
+    assert_int_equal(parse("host_x2apic=on"), 0);
+    assert_int_equal(opts.host_x2apic, HOST_X2APIC_ON);
+    assert_int_equal(parse("host_x2apic=on host_x2apic=off"), 0);
+    assert_int_equal(opts.host_x2apic, HOST_X2APIC_OFF);
+    rejected("host_x2apic=yes", "option 'host_x2apic': 'yes' is not one of off, on");
+    rejected("host_x2apic=", "option 'host_x2apic': '' is not one of off, on");
+
+    struct text t = { .len = 0 };
+    assert_int_equal(parse("vcpus=2 host_x2apic=off"), 0);
+    options_print(&opts, text_sink, &t);
+    assert_null(strstr(t.buf, "host_x2apic"));
+    t.len = 0;
+    assert_int_equal(parse("vcpus=2 host_x2apic=on"), 0);
+    options_print(&opts, text_sink, &t);
+    assert_string_equal(t.buf, "vcpus=2 mem=64 guest=\\EFI\\BOOT\\guest.elf guest_cmdline=\"\" x2apic=auto dump=none host_x2apic=on");
+    struct options again;
+    options_defaults(&again);
+    assert_int_equal(options_parse(&again, t.buf, err, sizeof(err)), 0);
+    assert_memory_equal(&again, &opts, sizeof(opts));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +147,7 @@ int main(void)
         cmocka_unit_test(bad_input_is_named),
         cmocka_unit_test(error_message_is_truncated_not_overflowed),
         cmocka_unit_test(printed_options_parse_back_to_the_same),
+        cmocka_unit_test(host_x2apic_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

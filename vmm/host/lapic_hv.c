@@ -19,12 +19,32 @@ static volatile uint32_t *xapic_reg(unsigned off)
 
 void lapic_init(void)
 {
-    x2apic = (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_EXTD) != 0;
+    x2apic = lapic_this_cpu_x2apic();
 }
 
 bool lapic_x2apic(void)
 {
     return x2apic;
+}
+
+bool lapic_this_cpu_x2apic(void)
+{
+    return (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_EXTD) != 0;
+}
+
+#define CPUID1_ECX_X2APIC (1u << 21)
+
+enum lapic_switch lapic_switch_to_x2apic(void)
+{
+    uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+    if (base & APIC_BASE_EXTD)
+        return LAPIC_WAS_X2APIC;
+    if (!(cpuid(1, 0).ecx & CPUID1_ECX_X2APIC))
+        return LAPIC_NO_X2APIC; /* EXTD is reserved: the WRMSR would be #GP */
+    if (!(base & APIC_BASE_ENABLE))
+        return LAPIC_DISABLED;
+    wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+    return LAPIC_SWITCHED;
 }
 
 uint32_t lapic_id(void)
@@ -58,6 +78,20 @@ void lapic_eoi(void)
         wrmsr(0x80b, 0);
     else
         *xapic_reg(XAPIC_EOI) = 0;
+}
+
+#define LVT_TIMER_TSC_DEADLINE (2u << 17)
+
+void lapic_timer_at_tsc(uint64_t tsc, uint8_t vector)
+{
+    uint32_t lvt = vector | LVT_TIMER_TSC_DEADLINE | (tsc ? 0 : LVT_MASKED);
+    if (x2apic)
+        wrmsr(0x800 + XAPIC_LVT_TIMER / 16, lvt);
+    else
+        *xapic_reg(XAPIC_LVT_TIMER) = lvt;
+    /* SDM 11.5.4.1: the mode switch must be visible before the deadline is written. */
+    __asm__ volatile("mfence" ::: "memory");
+    wrmsr(MSR_IA32_TSC_DEADLINE, tsc);
 }
 
 /* The firmware's timer interrupts (8259 or LAPIC timer) must not reach a hypervisor that never
