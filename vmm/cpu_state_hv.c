@@ -52,7 +52,7 @@ static struct cpuid_view view_of(const struct vcpu *v, bool in_vmcs)
     uint32_t proc2 = v->vm->controls.ctl[VMX_CTL_PROC2];
     return (struct cpuid_view){
         .apic_id = v->apic_id,
-        .nvcpus = v->vm->nvcpus,
+        .nvcpus = v->vm->cpuid_id_space,
         .host_max_basic = cpuid(0, 0).eax,
         .host_max_ext = cpuid(0x80000000u, 0).eax,
         .apic_enabled = v->apic_base & APIC_BASE_ENABLE,
@@ -83,6 +83,10 @@ struct cpuid_regs guest_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t subl
 
 void cpu_state_init_vm(struct vm *vm)
 {
+    uint32_t ids[APICVISOR_MAX_CPUS];
+    for (unsigned i = 0; i < vm->nvcpus; i++)
+        ids[i] = vm->vcpus[i].apic_id;
+    vm->cpuid_id_space = cpuid_id_space(ids, vm->nvcpus);
     vm->xsave = cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE;
     struct cpuid_view view = view_of(&vm->vcpus[0], false);
     struct cpuid_regs l1 = view_cpuid(&view, 1, 0), l7 = view_cpuid(&view, 7, 0);

@@ -239,6 +239,18 @@ static bool kept_whole(uint32_t leaf)
            leaf == 0x80000006u;
 }
 
+unsigned cpuid_id_space(const uint32_t *apic_ids, unsigned n)
+{
+    uint32_t highest = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (apic_ids[i] > highest)
+            highest = apic_ids[i];
+    unsigned space = 1;
+    while (space <= highest && space < 256)
+        space <<= 1;
+    return space > 255 ? 255 : space;
+}
+
 void cpuid_guest_view(const struct cpuid_view *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
     if (!leaf_offered(v, leaf)) {

@@ -25,7 +25,7 @@
 
 struct cpuid_view {
     uint32_t apic_id;        /* this vCPU's APIC ID: 1:EBX[31:24], 0BH/1FH:EDX */
-    unsigned nvcpus;         /* 1:EBX[23:16], addressable logical processor IDs */
+    unsigned nvcpus;         /* 1:EBX[23:16], addressable logical processor IDs (cpuid_id_space) */
     uint32_t host_max_basic; /* the host's CPUID.0:EAX: a basic leaf above it reads zeros */
     uint32_t host_max_ext;   /* the host's CPUID.80000000H:EAX: likewise for 8000xxxxH leaves */
     bool apic_enabled;       /* IA32_APIC_BASE.EN: 1:EDX[9] reads 0 while it is 0 (SDM CPUID 01H) */
@@ -44,6 +44,11 @@ struct cpuid_view {
     bool tsc_adjust;         /* IA32_TSC_ADJUST (0x3B) is emulated: 7:EBX[1] */
     bool arch_capabilities;  /* IA32_ARCH_CAPABILITIES (0x10A) is emulated: 7:EDX[29] */
 };
+
+/* CPUID.1:EBX[23:16] for these APIC IDs: the IDs a package must be able to address, the smallest
+ * power of two above the highest ID (SDM CPUID leaf 01H; with sparse IDs, as with SMT off, the
+ * count of vCPUs would be too small and put some in another package), at most 255. */
+unsigned cpuid_id_space(const uint32_t *apic_ids, unsigned n);
 
 /* Rewrites the host's answer r for (leaf, subleaf) into the guest's. */
 void cpuid_guest_view(const struct cpuid_view *view, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);

@@ -375,9 +375,25 @@ static void cpuid_reports_each_vcpus_own_id(void **state)
     assert_int_equal(guest_cpuid(0x10000, 1, 0).ebx >> 24, 0);
 }
 
+/* CPUID.1:EBX[23:16] must cover the highest APIC ID of the package, not count the vCPUs: with
+ * IDs 0,2,4,6 a count of 4 would leave 4 and 6 outside (SDM CPUID leaf 01H; Linux derives the
+ * package from ID >> log2(this value) when leaf 0BH is absent). */
+static void leaf1_addressable_ids_cover_sparse_ids(void **state)
+{
+    (void)state;
+    static const uint32_t dense[] = { 0, 1, 2, 3 }, smt_off[] = { 0, 2, 4, 6 }, packages[] = { 0, 1, 16, 17 };
+    static const uint32_t one[] = { 0 }, wide[] = { 0, 255, 256, 0x111 };
+    assert_int_equal(cpuid_id_space(dense, 4), 4);
+    assert_int_equal(cpuid_id_space(smt_off, 4), 8);
+    assert_int_equal(cpuid_id_space(packages, 4), 32);
+    assert_int_equal(cpuid_id_space(one, 1), 1);
+    assert_int_equal(cpuid_id_space(wide, 4), 255); /* the field has 8 bits */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(leaf1_addressable_ids_cover_sparse_ids),
         cmocka_unit_test(routing_x2apic),
         cmocka_unit_test(routing_xapic_physical_and_shorthands),
         cmocka_unit_test(x2apic_cluster_each_and_pairs),

@@ -30,8 +30,9 @@ void exception_handler(struct exception_frame *f)
     /* A second exception on any CPU while one is being handled: the first one ends the run. */
     int nested = __atomic_fetch_add(&in_handler, 1, __ATOMIC_SEQ_CST);
     console_panic();
-    /* The APIC ID from CPUID works even before this CPU's per-CPU pointer is set. */
-    unsigned apic_id = cpuid(1, 0).ebx >> 24;
+    /* The APIC ID from CPUID works even before this CPU's per-CPU pointer is set: the x2APIC ID
+     * of leaf 0BH where the CPU has it (all 32 bits), else the 8 bits of leaf 1. */
+    unsigned apic_id = cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx ? cpuid(0xb, 0).edx : cpuid(1, 0).ebx >> 24;
     kprintf("\nHYPERVISOR EXCEPTION on APIC ID %u: vector %lu (%s), error code 0x%lx\n", apic_id,
             (unsigned long)f->vector, exception_name((unsigned)f->vector), (unsigned long)f->error_code);
     kprintf("  rip %016lx  cs %04lx  rflags %016lx  rsp %016lx  ss %04lx  cr2 %016lx\n",
