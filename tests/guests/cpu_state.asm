@@ -1,7 +1,8 @@
 ; Architectural CPU state the hypervisor emulates, as a guest sees it (1 CPU, paging off at entry):
 ; single-stepping over an instruction that exits, IA32_TSC and IA32_TSC_ADJUST, PAE paging turned
 ; on by a CR0 write that exits (the PDPTEs must be loaded), and, when the LAPIC starts in x2APIC
-; mode (x2apic=on), the way back to xAPIC with the APIC page still virtualized.  Every check
+; mode (x2apic=on), the way back to xAPIC with the APIC page still virtualized; and when x2APIC
+; is locked (x2apic=only), how the guest learns it: IA32_XAPIC_DISABLE_STATUS.  Every check
 ; prints "cpu_state: <what>: ok" or "... FAIL"; the exit code is the number of failures.
 %include "common.inc"
 %include "checks.inc"
@@ -135,7 +136,31 @@ after_cpuid:
     mov esi, msg_pae
     call report_al
 
-    ; 4. With x2apic=on the LAPIC starts in x2APIC mode: leave it (disabled), come back in xAPIC
+    ; 4. x2apic=only: CPUID.(7,0):EDX[29] offers IA32_ARCH_CAPABILITIES, whose bit 21 says that
+    ;    IA32_XAPIC_DISABLE_STATUS (0xBD) exists, whose bit 0 says legacy xAPIC is disabled
+    ;    (SDM Vol. 4; seeds/002).  Then the way back to xAPIC below is refused, so stop here.
+    mov eax, 7
+    xor ecx, ecx
+    cpuid
+    test edx, 1 << 29
+    jz .no_arch_caps
+    mov ecx, 0x10a
+    rdmsr
+    shr eax, 21
+    and al, 1
+    mov esi, msg_arch_caps
+    call report_al
+    mov ecx, 0xbd
+    rdmsr
+    and al, 1
+    mov esi, msg_xapic_disabled
+    call report_al
+    jmp .finish
+.no_arch_caps:
+    mov esi, msg_no_arch_caps
+    call serial_puts
+
+    ; 5. With x2apic=on the LAPIC starts in x2APIC mode: leave it (disabled), come back in xAPIC
     ;    mode (SDM 11.12.5), and the xAPIC ID read at 0xFEE00020 is the APIC ID from CPUID.
     mov ecx, MSR_APIC_BASE
     rdmsr
@@ -217,6 +242,9 @@ msg_tsc_adjust:    db "a write of IA32_TSC moves IA32_TSC_ADJUST by the same amo
 msg_tsc_back:      db "writing IA32_TSC_ADJUST back moves the TSC back", 0
 msg_pae:           db "PAE paging turned on by an exiting CR0 write uses the loaded PDPTEs", 0
 msg_back_to_xapic: db "x2APIC -> disabled -> xAPIC: the xAPIC ID reads through the APIC page", 0
+msg_arch_caps:      db "IA32_ARCH_CAPABILITIES offered, bit 21 (XAPIC_DISABLE_STATUS) set", 0
+msg_xapic_disabled: db "IA32_XAPIC_DISABLE_STATUS says LEGACY_XAPIC_DISABLED", 0
+msg_no_arch_caps:   db "cpu_state: IA32_ARCH_CAPABILITIES not offered", 10, 0
 msg_no_x2apic:     db "cpu_state: the LAPIC did not start in x2APIC mode: no way back to test", 10, 0
 
 section .bss

@@ -11,7 +11,7 @@ checks=(
     'writing IA32_TSC_ADJUST back moves the TSC back'
     'PAE paging turned on by an exiting CR0 write uses the loaded PDPTEs'
 )
-for policy in auto on; do
+for policy in auto on only; do
     boot "cpu-state-$policy" run-bochs --cpus 1 --timeout 200 --cmdline "x2apic=$policy" \
         --guest "$top/build/test-guests/cpu_state.elf"
     expect_ended "cpu_state x2apic=$policy: the run ends by itself"
@@ -21,5 +21,10 @@ for policy in auto on; do
     expect "cpu_state x2apic=$policy: verdict PASS" '^apicvisor: verdict: PASS \(guest exit code 0\)$'
     expect_not "cpu_state x2apic=$policy: nothing stopped the guest" 'stopping the guest|HYPERVISOR EXCEPTION'
 done
+expect "cpu_state x2apic=only: IA32_ARCH_CAPABILITIES enumerates XAPIC_DISABLE_STATUS" \
+    '^\[vcpu 0\] cpu_state: IA32_ARCH_CAPABILITIES offered, bit 21 \(XAPIC_DISABLE_STATUS\) set: ok$'
+expect "cpu_state x2apic=only: IA32_XAPIC_DISABLE_STATUS says LEGACY_XAPIC_DISABLED" \
+    '^\[vcpu 0\] cpu_state: IA32_XAPIC_DISABLE_STATUS says LEGACY_XAPIC_DISABLED: ok$'
+LOG="$logdir/cpu-state-on.log"
 expect "cpu_state x2apic=on: x2APIC -> disabled -> xAPIC, the xAPIC ID reads through the APIC page" \
     '^\[vcpu 0\] cpu_state: x2APIC -> disabled -> xAPIC: the xAPIC ID reads through the APIC page: ok$'
