@@ -10,6 +10,8 @@ void deliveries_reset(void)
         for (int v = 0; v < 256; v++)
             cpus[i].count[v] = 0;
         cpus[i].log_len = 0;
+        cpus[i].if0_taken = 0;
+        cpus[i].if0_nested = 0;
     }
 }
 

@@ -6,7 +6,7 @@
 
 #include "guest/percpu.h"
 
-/* Clears every online CPU's counts and delivery log. */
+/* Clears every online CPU's counts, delivery log and IF=0 count. */
 void deliveries_reset(void);
 
 /* Waits until the CPUs together saw as many deliveries of vector as expected[] adds up to, then

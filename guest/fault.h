@@ -7,6 +7,7 @@
 
 #include "guest/percpu.h"
 
+#define VECTOR_UD 6
 #define VECTOR_GP 13
 
 #define RAISES(vec, stmt)                                    \
@@ -21,6 +22,22 @@
             raised_ = true;                                  \
         }                                                    \
         raised_;                                             \
+    })
+
+/* FAULT_OF(mask, stmt): like RAISES() for any of several exceptions (bit n of mask: vector n);
+ * evaluates to the vector that interrupted stmt, or -1 when it completed. */
+#define FAULT_OF(mask, stmt)                                 \
+    ({                                                       \
+        struct cpu *c_ = this_cpu();                         \
+        volatile int vector_ = -1;                           \
+        if (recover_save(&c_->fault_point) == 0) {           \
+            c_->fault_mask = (mask);                         \
+            stmt;                                            \
+            c_->fault_mask = 0;                              \
+        } else {                                             \
+            vector_ = c_->fault_vector;                      \
+        }                                                    \
+        vector_;                                             \
     })
 
 #endif

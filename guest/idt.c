@@ -9,6 +9,7 @@
 
 #define SEL_CODE64 0x08
 #define GATE_INTERRUPT 0x8e   /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
+#define RFLAGS_IF (1ull << 9)
 
 struct idt_gate {
     uint16_t offset_low, selector;
@@ -18,6 +19,7 @@ struct idt_gate {
 } __attribute__((packed));
 
 extern const uint64_t isr_table[256];
+extern const char isr_path_start[], isr_path_end[];
 static struct idt_gate idt[256];
 
 void idt_build(void)
@@ -48,11 +50,17 @@ static const char *const exception_names[32] = {
 static void exception(struct interrupt_frame *f)
 {
     struct cpu *c = this_cpu();
-    if ((int)f->vector == c->fault_expected) {
+    if ((int)f->vector == c->fault_expected || ((c->fault_mask >> f->vector) & 1)) {
         c->fault_expected = -1;
+        c->fault_mask = 0;
+        c->fault_vector = (int)f->vector;
         c->fault_error = f->error;
         recover_jump(&c->fault_point);
     }
+    /* Whatever the abandoned code expected (or was in the middle of) does not hold for what runs next. */
+    c->fault_expected = -1;
+    c->fault_mask = 0;
+    c->in_interrupt = 0;
     kprintf("exception: %s (vector %lu) at rip 0x%lx, error code 0x%lx, cpu %u\n", exception_names[f->vector],
             f->vector, f->rip, f->error, c->index);
     test_fail("unexpected %s at rip 0x%lx (error 0x%lx) on cpu %u", exception_names[f->vector], f->rip, f->error,
@@ -75,6 +83,18 @@ static void record(struct cpu *c, unsigned vector)
     }
 }
 
+/* Counts an interrupt taken while the interrupted context had IF clear (none on hardware, SDM Vol.
+ * 3A 7.8.1), and whether it came in the middle of another interrupt: in the stubs and isr_common
+ * (isr.asm) or in the body below. */
+static void count_if0(struct cpu *c, const struct interrupt_frame *f)
+{
+    if (f->rflags & RFLAGS_IF)
+        return;
+    c->if0_taken++;
+    if (c->in_interrupt || (f->rip >= (uint64_t)isr_path_start && f->rip < (uint64_t)isr_path_end))
+        c->if0_nested++;
+}
+
 void interrupt_dispatch(struct interrupt_frame *f)
 {
     struct cpu *c = this_cpu();
@@ -85,15 +105,18 @@ void interrupt_dispatch(struct interrupt_frame *f)
     }
     if (v < 32)
         exception(f);
+    count_if0(c, f);
+    c->in_interrupt++;
     c->count[v]++;
     /* The spurious vector is not in service and takes no EOI (SDM 11.9). */
-    if (v == VECTOR_SPURIOUS)
-        return;
-    bool logged = v != VECTOR_WAKE && c->log_len < DELIVERY_LOG_MAX;
-    if (logged)
-        record(c, v);
-    if ((int)v != c->defer_eoi_vector)
-        lapic_eoi();
-    if (logged)
-        c->log[c->log_len - 1].isr_after_eoi = lapic_isr_bit(v);
+    if (v != VECTOR_SPURIOUS) {
+        bool logged = v != VECTOR_WAKE && c->log_len < DELIVERY_LOG_MAX;
+        if (logged)
+            record(c, v);
+        if ((int)v != c->defer_eoi_vector)
+            lapic_eoi();
+        if (logged)
+            c->log[c->log_len - 1].isr_after_eoi = lapic_isr_bit(v);
+    }
+    c->in_interrupt--;
 }

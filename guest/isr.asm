@@ -2,11 +2,15 @@
 ; turn an exception into a checked result.  Each stub pushes a dummy error code where the CPU
 ; pushes none (SDM Vol. 3A 7.13 "Error Code"), then the vector, and joins isr_common.
 
-global isr_table, recover_save, recover_jump
+global isr_table, recover_save, recover_jump, isr_path_start, isr_path_end
 extern interrupt_dispatch
 
 section .text
 bits 64
+
+; [isr_path_start, isr_path_end): the stubs and isr_common, where an interrupt nested in another one
+; interrupts (idt.c counts those taken with IF=0).
+isr_path_start:
 
 %macro STUB 1
 isr_%1:
@@ -61,6 +65,7 @@ isr_common:
     pop rax
     add rsp, 16
     iretq
+isr_path_end:
 
 ; int recover_save(struct recover_point *p): 0 now, 1 when recover_jump(p) comes back here.
 ; Saves the callee-saved registers, the stack, the return address and RFLAGS (so IF comes back).

@@ -2,7 +2,7 @@
 
 #include "lib/format.h"
 
-struct guest_options options;
+struct guest_options options = { .storm = STORM_DEFAULT, .seed = SEED_DEFAULT, .hostile_ops = HOSTILE_OPS_DEFAULT };
 
 const char *lapic_choice_name(enum lapic_choice c)
 {
@@ -22,7 +22,7 @@ static bool equal(const char *a, size_t alen, const char *b)
 static int parse_uint(const char *v, size_t len, unsigned *out)
 {
     unsigned n = 0;
-    if (len == 0 || len > 6)
+    if (len == 0 || len > 9)
         return -1;
     for (size_t i = 0; i < len; i++) {
         if (v[i] < '0' || v[i] > '9')
@@ -61,6 +61,31 @@ static int set_option(struct guest_options *o, const char *key, size_t klen, con
             return -1;
         }
         o->expect_x2apic_only = n;
+        return 0;
+    }
+    if (equal(key, klen, "storm") || equal(key, klen, "hostile_ops")) {
+        if (parse_uint(val, vlen, &n) || n < 1) {
+            fmt_snprintf(err, err_size, "option '%.*s': '%.*s' is not a number from 1 to 999999999", (int)klen, key,
+                         (int)vlen, val);
+            return -1;
+        }
+        *(equal(key, klen, "storm") ? &o->storm : &o->hostile_ops) = n;
+        return 0;
+    }
+    if (equal(key, klen, "seed")) {
+        if (parse_uint(val, vlen, &n)) {
+            fmt_snprintf(err, err_size, "option 'seed': '%.*s' is not a number from 0 to 999999999", (int)vlen, val);
+            return -1;
+        }
+        o->seed = n;
+        return 0;
+    }
+    if (equal(key, klen, "known_if0_deviation") || equal(key, klen, "hostile_trace")) {
+        if (parse_uint(val, vlen, &n) || n > 1) {
+            fmt_snprintf(err, err_size, "option '%.*s': '%.*s' is not 0 or 1", (int)klen, key, (int)vlen, val);
+            return -1;
+        }
+        *(equal(key, klen, "hostile_trace") ? &o->hostile_trace : &o->known_if0_deviation) = n;
         return 0;
     }
     if (equal(key, klen, "only")) {

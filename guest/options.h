@@ -12,9 +12,18 @@ struct guest_options {
     unsigned ncpus;            /* ncpus=N: how many CPUs the test expects (0: not given) */
     bool expect_x2apic_only;   /* expect_x2apic_only=0|1: leaving x2APIC must #GP (seeds/002) */
     char only[48];             /* only=TEXT: run only the cases whose name contains TEXT */
+    unsigned storm;            /* storm=N: IPIs in all that ipi-storm sends (default 100000) */
+    bool known_if0_deviation;  /* known_if0_deviation=0|1: interrupts taken with IF=0 are reported, not failed */
+    unsigned seed;             /* seed=N: hostile-random's seed (default 1) */
+    unsigned hostile_ops;      /* hostile_ops=N: hostile-random's operations per CPU (default 2000) */
+    bool hostile_trace;        /* hostile_trace=0|1: hostile-random prints each operation before it */
 };
 
-extern struct guest_options options;
+#define STORM_DEFAULT 100000
+#define SEED_DEFAULT 1
+#define HOSTILE_OPS_DEFAULT 2000
+
+extern struct guest_options options;   /* with the defaults above until parsed */
 
 /* Returns 0, or -1 with a message naming the option in err. */
 int options_parse(struct guest_options *o, const char *cmdline, char *err, size_t err_size);

@@ -31,6 +31,11 @@ struct cpu {
     struct delivery log[DELIVERY_LOG_MAX];
     volatile unsigned log_len;
     volatile int defer_eoi_vector;        /* the handler leaves this vector in service (-1: none) */
+    /* Interrupts (vectors 32-255) whose interrupted context had RFLAGS.IF clear: none on hardware
+     * (SDM Vol. 3A 7.8.1); Bochs 3.1 takes some (PLATFORM.md, ipi-storm). */
+    volatile uint32_t if0_taken;
+    volatile uint32_t if0_nested;         /* of those, taken on the way into, in or out of a handler */
+    volatile unsigned in_interrupt;       /* interrupt_dispatch depth for vectors 32-255 */
 
     /* Remote calls: the caller bumps call_req, the CPU runs call_fn and sets call_done = call_req. */
     void (*volatile call_fn)(void *arg);
@@ -39,6 +44,8 @@ struct cpu {
 
     /* An exception the running code expects (-1: none) and where to resume when it comes. */
     volatile int fault_expected;
+    volatile uint32_t fault_mask;         /* or any of these vectors (bit n: vector n), FAULT_OF() */
+    volatile int fault_vector;            /* the vector that resumed fault_point */
     volatile uint64_t fault_error;
     struct recover_point fault_point;
     /* Where an unexpected exception resumes: the end of the current test or remote call. */

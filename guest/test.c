@@ -67,6 +67,13 @@ bool wait_until(bool (*cond)(void *arg), void *arg, const char *what)
     return true;
 }
 
+static bool names_equal(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
 static bool name_matches(const char *name, const char *filter)
 {
     for (const char *s = name; ; s++) {
@@ -87,6 +94,7 @@ static void restore_cpu_state(const struct lapic_ops *boot_mode)
     struct cpu *c = this_cpu();
     c->defer_eoi_vector = -1;
     c->fault_expected = -1;
+    c->fault_mask = 0;
     lapic_setup(boot_mode);
     for (int i = 0; i < 256 && c->lapic->read(LAPIC_PPR) >= 0x10; i++)
         lapic_eoi();
@@ -99,7 +107,7 @@ static enum outcome run_one(const struct test_case *tc)
     const struct lapic_ops *boot_mode = c->lapic;
     current.outcome = PASSED;
     current.reason[0] = '\0';
-    current.deadline = tsc_deadline_us(TEST_CASE_TIMEOUT_US);
+    current.deadline = tsc_deadline_us(tc->timeout_s ? tc->timeout_s * 1000000ull : TEST_CASE_TIMEOUT_US);
     if (recover_save(&c->case_point) == 0) {
         c->case_point_armed = true;
         tc->run();
@@ -114,7 +122,7 @@ struct test_totals tests_run(const struct test_case *cases, size_t n, const char
     struct test_totals t = { 0, 0, 0 };
     unsigned number = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!name_matches(cases[i].name, filter))
+        if (cases[i].opt_in ? !names_equal(cases[i].name, filter) : !name_matches(cases[i].name, filter))
             continue;
         number++;
         switch (run_one(&cases[i])) {

@@ -11,7 +11,16 @@
 struct test_case {
     const char *name;
     void (*run)(void);
+    /* Opt-in cases (long, hostile) run only when only= names them exactly, never in the default
+     * run nor for a filter that merely contains part of their name. */
+    bool opt_in;
+    /* The case's deadline in seconds (0: TEST_CASE_TIMEOUT_US). */
+    unsigned timeout_s;
 };
+
+/* A default case; OPT_IN_CASE(name, fn, timeout_s) one that runs only when named (see above). */
+#define CASE(name, fn) { name, fn, false, 0 }
+#define OPT_IN_CASE(name, fn, timeout_s) { name, fn, true, timeout_s }
 
 struct test_totals {
     unsigned passed, failed, skipped;
@@ -19,7 +28,8 @@ struct test_totals {
 
 #define TEST_CASE_TIMEOUT_US 5000000
 
-/* Runs the cases whose name contains filter (all when filter is empty), in order. */
+/* Runs the cases whose name contains filter (all when filter is empty), in order; an opt-in case
+ * only when filter is its whole name. */
 struct test_totals tests_run(const struct test_case *cases, size_t n, const char *filter);
 
 /* Safe from any CPU; the first reason is the one reported. */

@@ -49,5 +49,9 @@ void test_mode_x2apic_only(void);
 void test_hv_exits_per_operation(void);
 void test_hv_cycles_per_operation(void);
 void test_hv_dump_vmcs(void);
+/* tests_storm.c (opt-in) */
+void test_ipi_storm(void);
+/* tests_hostile.c (opt-in) */
+void test_hostile_random(void);
 
 #endif
