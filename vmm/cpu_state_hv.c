@@ -53,8 +53,8 @@ static struct cpuid_view view_of(const struct vcpu *v, bool in_vmcs)
     return (struct cpuid_view){
         .apic_id = v->apic_id,
         .nvcpus = v->vm->cpuid_id_space,
-        .host_max_basic = cpuid(0, 0).eax,
-        .host_max_ext = cpuid(0x80000000u, 0).eax,
+        .host_max_basic = v->vm->host_max_basic,
+        .host_max_ext = v->vm->host_max_ext,
         .apic_enabled = v->apic_base & APIC_BASE_ENABLE,
         .x2apic = v->vm->opts->x2apic != X2APIC_OFF,
         .tsc_deadline = v->vm->timer != VM_TIMER_NONE,
@@ -87,6 +87,9 @@ void cpu_state_init_vm(struct vm *vm)
     for (unsigned i = 0; i < vm->nvcpus; i++)
         ids[i] = vm->vcpus[i].apic_id;
     vm->cpuid_id_space = cpuid_id_space(ids, vm->nvcpus);
+    /* Read once: under nested virtualization every CPUID in root operation is an exit too. */
+    vm->host_max_basic = cpuid(0, 0).eax;
+    vm->host_max_ext = cpuid(0x80000000u, 0).eax;
     vm->xsave = cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE;
     struct cpuid_view view = view_of(&vm->vcpus[0], false);
     struct cpuid_regs l1 = view_cpuid(&view, 1, 0), l7 = view_cpuid(&view, 7, 0);

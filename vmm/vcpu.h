@@ -96,6 +96,7 @@ struct vm {
     uint64_t xcr0_supported;      /* XCR0 bits the guest may set (its CPUID leaf 0xD) */
     uint64_t cr4_allowed;         /* CR4 bits the guest may set (its CPUID); the rest #GP */
     unsigned cpuid_id_space;      /* CPUID.1:EBX[23:16]: the APIC IDs a package addresses */
+    uint32_t host_max_basic, host_max_ext; /* the host's highest CPUID leaves, read once */
     unsigned nvcpus;
     struct vcpu *vcpus;
     bool linux_guest;             /* the guest is a Linux bzImage (else a Multiboot kernel) */
