@@ -20,4 +20,11 @@
  * read 0. */
 uint64_t vlapic_mmio_read(struct vlapic *vl, uint32_t offset, unsigned size, uint64_t now);
 
+/* A store of size bytes at page offset when no APIC-access page virtualizes it (apicv=tpr/off,
+ * where the xAPIC page is trapped through the EPT): an aligned 32-bit write to a writable
+ * register is stored in the page and applied (vlapic_write), exactly as the CPU stores it before
+ * an APIC-write exit (SDM 30.4.3.2-3); every other store is ignored, as above. */
+struct vlapic_outcome vlapic_mmio_write(struct vlapic *vl, uint32_t offset, unsigned size, uint32_t value,
+                                        uint64_t now);
+
 #endif

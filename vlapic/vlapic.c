@@ -1,6 +1,7 @@
 #include "vlapic/vlapic.h"
 
 #include "vlapic/apic_regs.h"
+#include "vlapic/irq.h"
 #include "vlapic/ldr.h"
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
@@ -248,10 +249,18 @@ struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t 
         vapic_write(vl->page, APIC_TIMER_DCR, v32 & 0xbu);
         timer_divisor_changed(vl, divisor_of(v32), now);
         return done();
+    /* With virtual-interrupt delivery the CPU does these three itself (SDM 30.1.2-3, 30.5) and
+     * they never come here; at apicv=tpr/off the model does what the APIC would. */
     case APIC_EOI:
+        vlapic_eoi(vl->page);
+        return done();
     case APIC_TPR:
+        vlapic_set_tpr(vl->page, v32);
+        return done();
     case APIC_SELF_IPI:
-        return done(); /* virtualized by the CPU; never reaches here with VID on */
+        if (x2) /* SDM 11.12.11: the SELF IPI register exists in x2APIC mode only */
+            vlapic_accept(vl, (uint8_t)v32);
+        return done();
     default:
         if (is_lvt(offset)) {
             uint32_t val = v32 & lvt_writable(offset);
@@ -283,7 +292,8 @@ bool vlapic_read(struct vlapic *vl, uint32_t offset, uint64_t now, uint64_t *val
         *value = vl->timer_deadline ? left / timer_divisor(vl) : 0;
         return true;
     }
-    *value = vapic_read(vl->page, offset);
+    /* The PPR follows TPR writes that never exit (a TPR shadow, SDM 29.1.2): computed, not stored. */
+    *value = offset == APIC_PPR ? vapic_compute_ppr(vl->page) : vapic_read(vl->page, offset);
     if (vl->mode == LAPIC_MODE_X2APIC && offset == APIC_ICR_LO)
         *value |= (uint64_t)vapic_read(vl->page, APIC_ICR_LO + 4) << 32;
     return true;
