@@ -2,7 +2,15 @@
 
 #include "lib/format.h"
 
-struct guest_options options = { .storm = STORM_DEFAULT, .seed = SEED_DEFAULT, .hostile_ops = HOSTILE_OPS_DEFAULT };
+struct guest_options options = {
+    .storm = STORM_DEFAULT, .seed = SEED_DEFAULT, .hostile_ops = HOSTILE_OPS_DEFAULT, .apicv = APICV_EXPECT_FULL,
+};
+
+const char *apicv_expect_name(enum apicv_expect l)
+{
+    static const char *const names[] = { "off", "tpr", "vid", "full" };
+    return names[l];
+}
 
 const char *lapic_choice_name(enum lapic_choice c)
 {
@@ -44,6 +52,15 @@ static int set_option(struct guest_options *o, const char *key, size_t klen, con
                 return 0;
             }
         fmt_snprintf(err, err_size, "option 'lapic': '%.*s' is not one of auto, xapic, x2apic", (int)vlen, val);
+        return -1;
+    }
+    if (equal(key, klen, "apicv")) {
+        for (int l = APICV_EXPECT_OFF; l <= APICV_EXPECT_FULL; l++)
+            if (equal(val, vlen, apicv_expect_name(l))) {
+                o->apicv = l;
+                return 0;
+            }
+        fmt_snprintf(err, err_size, "option 'apicv': '%.*s' is not one of full, vid, tpr, off", (int)vlen, val);
         return -1;
     }
     if (equal(key, klen, "ncpus")) {

@@ -7,6 +7,9 @@
 
 enum lapic_choice { LAPIC_AUTO, LAPIC_XAPIC, LAPIC_X2APIC };
 
+/* The hypervisor's apicv= level the exit budgets are for (the test scripts pass the same). */
+enum apicv_expect { APICV_EXPECT_OFF, APICV_EXPECT_TPR, APICV_EXPECT_VID, APICV_EXPECT_FULL };
+
 struct guest_options {
     enum lapic_choice lapic;   /* lapic=auto|xapic|x2apic */
     unsigned ncpus;            /* ncpus=N: how many CPUs the test expects (0: not given) */
@@ -17,6 +20,7 @@ struct guest_options {
     unsigned seed;             /* seed=N: hostile-random's seed (default 1) */
     unsigned hostile_ops;      /* hostile_ops=N: hostile-random's operations per CPU (default 2000) */
     bool hostile_trace;        /* hostile_trace=0|1: hostile-random prints each operation before it */
+    enum apicv_expect apicv;   /* apicv=full|vid|tpr|off: the level hv-exits-per-operation checks (default full) */
 };
 
 #define STORM_DEFAULT 100000
@@ -28,5 +32,6 @@ extern struct guest_options options;   /* with the defaults above until parsed *
 /* Returns 0, or -1 with a message naming the option in err. */
 int options_parse(struct guest_options *o, const char *cmdline, char *err, size_t err_size);
 const char *lapic_choice_name(enum lapic_choice c);
+const char *apicv_expect_name(enum apicv_expect l);
 
 #endif

@@ -28,6 +28,17 @@ enum x2apic_policy {
     X2APIC_ONLY, /* start in x2APIC mode and refuse to leave it (IA32_XAPIC_DISABLE_STATUS semantics) */
 };
 
+/* How much of the local APIC the CPU virtualizes: the hypervisor option apicv= (docs/usage.md).
+ * One register model (vlapic.h) serves every level; a level decides only what the CPU does and
+ * what the hypervisor does in software.  Ordered: a higher level does everything a lower one does. */
+enum apicv_level {
+    APICV_OFF,  /* nothing: every APIC access, CR8 access and interrupt goes through the hypervisor */
+    APICV_TPR,  /* TPR shadow: CR8 and TPR accesses in the guest; interrupts injected by the hypervisor */
+    APICV_VID,  /* + APIC-register virtualization and virtual-interrupt delivery; IPIs kick the target */
+    APICV_FULL, /* + posted interrupts, and HLT without an exit */
+    APICV_AUTO, /* the option's default: the highest level the CPU's controls allow */
+};
+
 enum lapic_mode {
     LAPIC_MODE_DISABLED, /* EN=0 EXTD=0 */
     LAPIC_MODE_XAPIC,    /* EN=1 EXTD=0 */

@@ -26,8 +26,8 @@ enum x2apic_msr_access x2apic_msr_access(uint32_t msr);
  * the same ranges); MSR m is bit m % 8 of byte m / 8; a 1 bit makes the access exit. */
 #define MSR_BITMAP_SIZE 4096u
 
-/* Sets and clears the bits for 0x800-0x8FF and IA32_APIC_BASE (0x1B) for a vCPU in mode; every
- * other bit is left to the caller.
+/* Sets and clears the bits for 0x800-0x8FF and IA32_APIC_BASE (0x1B) for a vCPU in mode at an
+ * apicv level (mode.h); every other bit is left to the caller.  At APICV_VID and APICV_FULL:
  *  - x2APIC (the hypervisor runs it with virtualize x2APIC mode, APIC-register virtualization
  *    and virtual-interrupt delivery): reads of readable registers pass through and are served
  *    from the virtual-APIC page, except the timer current count (0x839), which the page does not
@@ -35,10 +35,13 @@ enum x2apic_msr_access x2apic_msr_access(uint32_t msr);
  *    return page contents where the guest must get #GP.  Writes to TPR (0x808), EOI (0x80B) and
  *    SELF IPI (0x83F) pass through (virtualized by virtual-interrupt delivery); all other writes
  *    exit.
+ *  - x2APIC at APICV_TPR (virtualize x2APIC mode without register virtualization, SDM 30.5):
+ *    only TPR (0x808) reads and writes pass through, virtualized by the TPR shadow; everything
+ *    else exits to the register model.  At APICV_OFF every access exits.
  *  - xAPIC or disabled: every access to 0x800-0x8FF exits (it must #GP, and with virtualize
  *    x2APIC mode off the CPU would otherwise reach the physical x2APIC).
  *  - IA32_APIC_BASE: reads and writes always exit; writes follow mode.h, and a passed-through
  *    read would return the host's value, not the guest's. */
-void msr_bitmap_apply_apic_policy(uint8_t bitmap[MSR_BITMAP_SIZE], enum lapic_mode mode);
+void msr_bitmap_apply_apic_policy(uint8_t bitmap[MSR_BITMAP_SIZE], enum lapic_mode mode, enum apicv_level level);
 
 #endif

@@ -11,6 +11,16 @@ bool apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp);
 bool apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp);
 
 enum exit_action handle_apic_write(struct vcpu *v);
+
+/* Whether gpa is this vCPU's xAPIC page with nothing virtualizing it (apicv=off: no
+ * APIC-access page), and the emulation of the access that caused an EPT violation there. */
+bool apic_mmio_claims(const struct vcpu *v, uint64_t gpa);
+enum exit_action apic_mmio_ept_violation(struct vcpu *v, bool write);
+
+/* MOV to and from CR8 when they exit (apicv=off).  apic_cr8_write returns false for a value
+ * that must #GP. */
+bool apic_cr8_write(struct vcpu *v, uint64_t value);
+uint64_t apic_cr8_read(struct vcpu *v);
 enum exit_action handle_apic_access(struct vcpu *v);
 enum exit_action handle_init_signal(struct vcpu *v);
 enum exit_action handle_preemption_timer(struct vcpu *v);

@@ -2,6 +2,7 @@
 
 #include "vlapic/apic_regs.h"
 #include "vlapic/dest.h"
+#include "vlapic/irq.h"
 #include "vlapic/ldr.h"
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
@@ -49,12 +50,14 @@ static void flush_guest_translations(struct vcpu *v)
 void apic_apply_mode(struct vcpu *v, enum lapic_mode mode)
 {
     /* SDM 30.1: virtualize x2APIC mode for an x2APIC, APIC-access virtualization for an xAPIC
-     * (the two exclude each other, SDM 27.2.1.1); a disabled APIC gets neither. */
+     * (the two exclude each other, SDM 27.2.1.1); a disabled APIC gets neither.  Below
+     * apicv=vid they virtualize only the TPR (SDM 30.4.1, 30.5), where the CPU has them. */
+    const struct vm *vm = v->vm;
     uint32_t proc2 = vmread32(SECONDARY_VM_EXEC_CONTROL) &
                      ~(CPU2_VIRTUALIZE_X2APIC_MODE | CPU2_VIRTUALIZE_APIC_ACCESSES);
-    if (mode == LAPIC_MODE_X2APIC)
+    if (mode == LAPIC_MODE_X2APIC && vm->x2apic_virt)
         proc2 |= CPU2_VIRTUALIZE_X2APIC_MODE;
-    else if (mode == LAPIC_MODE_XAPIC)
+    else if (mode == LAPIC_MODE_XAPIC && vm->apic_access_page)
         proc2 |= CPU2_VIRTUALIZE_APIC_ACCESSES;
     bool vapic_on = (proc2 & CPU2_VIRTUALIZE_APIC_ACCESSES) &&
                     !(vmread32(SECONDARY_VM_EXEC_CONTROL) & CPU2_VIRTUALIZE_APIC_ACCESSES);
@@ -66,7 +69,21 @@ void apic_apply_mode(struct vcpu *v, enum lapic_mode mode)
      * point (vmx_set_virtual_apic_mode). */
     if (vapic_on)
         flush_guest_translations(v);
-    msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode);
+    /* Without virtualize x2APIC mode a passed-through TPR MSR would reach the physical APIC. */
+    enum apicv_level msr_level = (proc2 & CPU2_VIRTUALIZE_X2APIC_MODE) ? vm->apicv : APICV_OFF;
+    msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode, msr_level);
+}
+
+static bool has_vid(const struct vcpu *v)
+{
+    return v->vm->apicv >= APICV_VID;
+}
+
+/* RVI and SVI start over (the page was reset); the field exists only with virtual-interrupt delivery. */
+static void clear_intr_status(struct vcpu *v)
+{
+    if (has_vid(v))
+        vmwrite16(GUEST_INTR_STATUS, 0);
 }
 
 static void write_apic_base(struct vcpu *v, uint64_t value, bool *gp)
@@ -81,7 +98,7 @@ static void write_apic_base(struct vcpu *v, uint64_t value, bool *gp)
         return;
     vapic_page_switch_mode(page_of(v), v->apic_id, w.new_mode);
     if (w.new_mode != LAPIC_MODE_X2APIC)
-        vmwrite16(GUEST_INTR_STATUS, 0); /* the page was reset: nothing requested or in service */
+        clear_intr_status(v); /* the page was reset: nothing requested or in service */
     vlapic_set_mode(&v->vlapic, w.new_mode);
     apic_apply_mode(v, w.new_mode);
     kprintf("vcpu %u: LAPIC %s -> %s\n", v->id, lapic_mode_name(w.old_mode), lapic_mode_name(w.new_mode));
@@ -92,11 +109,17 @@ static void write_apic_base(struct vcpu *v, uint64_t value, bool *gp)
 /* Posted interrupts (SDM 30.6): PIR bit, then ON; the notification IPI only on ON's 0 -> 1.
  * A target in VMX non-root operation takes it without a VM exit; for one in root operation the
  * notification waits in its LAPIC (the hypervisor never enables interrupts) and is taken right
- * after its next VM entry, see apic_prepare_entry. */
+ * after its next VM entry, see apic_prepare_entry.  Below apicv=full the descriptor is only a
+ * mailbox, the same protocol in software: the kick makes the target exit, and it moves the PIR
+ * into its IRR before its next entry (take_mailbox). */
 static void deliver_posted(struct vcpu *target, uint8_t vector)
 {
-    if (pi_post(target->pi_desc, vector))
+    if (!pi_post(target->pi_desc, vector))
+        return;
+    if (target->vm->apicv == APICV_FULL)
         lapic_send_ipi(target->apic_id, ICR_DM_FIXED | target->vm->pi_vector);
+    else
+        vcpu_kick(target);
 }
 
 /* SDM 11.4.7.2: a software-disabled APIC (SVR bit 8 clear, as after INIT) accepts only INIT,
@@ -220,22 +243,69 @@ enum exit_action handle_apic_write(struct vcpu *v)
     return EXIT_RESUME;
 }
 
+/* The page offset of the access being emulated: from the exit qualification of an APIC-access
+ * exit (SDM 28.2.1, table 28-6), or from the guest-physical address of an EPT violation. */
+static uint32_t apic_mmio_offset(void)
+{
+    if ((vmread32(VM_EXIT_REASON) & EXIT_REASON_BASIC_MASK) == EXIT_REASON_APIC_ACCESS)
+        return (uint32_t)vmread_natural(EXIT_QUALIFICATION) & 0xfff;
+    return (uint32_t)vmread64(GUEST_PHYSICAL_ADDRESS) & 0xfff;
+}
+
 static uint64_t apic_mmio_load(struct vcpu *v, unsigned size)
 {
-    return vlapic_mmio_read(&v->vlapic, (uint32_t)vmread_natural(EXIT_QUALIFICATION) & 0xfff, size, guest_tsc(v));
+    return vlapic_mmio_read(&v->vlapic, apic_mmio_offset(), size, guest_tsc(v));
+}
+
+static void apic_mmio_store(struct vcpu *v, unsigned size, uint64_t value)
+{
+    apply_outcome(v, vlapic_mmio_write(&v->vlapic, apic_mmio_offset(), size, (uint32_t)value, guest_tsc(v)));
+}
+
+static enum exit_action emulate_apic_mmio(struct vcpu *v, bool write)
+{
+    if (!mem_emulate(v, write, apic_mmio_load, apic_mmio_store))
+        return exit_stop(v, "APIC access by an instruction apicvisor does not emulate");
+    return EXIT_RESUME;
 }
 
 /* SDM 29.4: accesses the CPU does not virtualize (the timer current count, sizes and offsets
- * other than aligned 32-bit, writes to read-only registers) exit fault-like: emulate the
- * instruction against the register model (vlapic/mmio.h, where stores are ignored). */
+ * other than aligned 32-bit, writes to read-only registers; below apicv=vid every register but
+ * the TPR) exit fault-like: emulate the instruction against the register model. */
 enum exit_action handle_apic_access(struct vcpu *v)
 {
     uint32_t type = (uint32_t)(vmread_natural(EXIT_QUALIFICATION) >> 12) & 0xf;
     if (type > 1) /* 0: linear read, 1: linear write (SDM 28.2.1, table 28-6) */
         return exit_stop(v, "APIC access that is not a data read or write");
-    if (!mem_emulate(v, type == 1, apic_mmio_load))
-        return exit_stop(v, "APIC access by an instruction apicvisor does not emulate");
-    return EXIT_RESUME;
+    return emulate_apic_mmio(v, type == 1);
+}
+
+bool apic_mmio_claims(const struct vcpu *v, uint64_t gpa)
+{
+    const uint64_t base_mask = 0x000ffffffffff000ull; /* IA32_APIC_BASE bits 51:12 (SDM 11.4.4) */
+    return v->vlapic.mode == LAPIC_MODE_XAPIC && (gpa & base_mask) == (v->apic_base & base_mask);
+}
+
+enum exit_action apic_mmio_ept_violation(struct vcpu *v, bool write)
+{
+    return emulate_apic_mmio(v, write);
+}
+
+/* --- CR8 (apicv=off: no TPR shadow, so MOV to and from CR8 exit) ------------------------------ */
+
+/* SDM 10.8.6.1 (Vol. 3A "Interaction of Task Priorities between CR8 and APIC"): CR8[3:0] is
+ * TPR[7:4]; a write of bits 63:4 #GPs. */
+bool apic_cr8_write(struct vcpu *v, uint64_t value)
+{
+    if (value >> 4)
+        return false;
+    vlapic_set_tpr(page_of(v), (uint32_t)value << 4);
+    return true;
+}
+
+uint64_t apic_cr8_read(struct vcpu *v)
+{
+    return vapic_read(page_of(v), APIC_TPR) >> 4;
 }
 
 /* --- INIT and SIPI ------------------------------------------------------------------------------- */
@@ -253,7 +323,7 @@ void apic_init_reset(struct vcpu *v)
     vlapic_reset(&v->vlapic, mode);
     pi_reset(v->pi_desc);
     apic_apply_mode(v, mode);
-    vmwrite16(GUEST_INTR_STATUS, 0);
+    clear_intr_status(v);
     v->nmi_pending = false;
     vmwrite32(VM_ENTRY_INTR_INFO, 0);
     vmwrite32(CPU_BASED_VM_EXEC_CONTROL,
@@ -355,24 +425,76 @@ static void program_timer(struct vcpu *v, uint64_t now)
     }
 }
 
+/* Below apicv=full: the vectors other vCPUs left in the descriptor, into the IRR. */
+static void take_mailbox(struct vcpu *v)
+{
+    uint64_t posted[4] = { 0 };
+    if (pi_harvest(v->pi_desc, posted))
+        vapic_vectors_or(page_of(v), APIC_IRR, posted);
+}
+
+#define GUEST_INTR_BLOCKING_STI_OR_MOV_SS (GUEST_INTR_BLOCKING_STI | GUEST_INTR_BLOCKING_MOV_SS)
+
+/* Below apicv=vid the hypervisor is the APIC's delivery logic (SDM 11.8.4): the highest
+ * deliverable vector is acknowledged and injected as an external interrupt when the guest can
+ * take one (IF=1, no STI or MOV-SS blocking, no event already being injected, SDM 26.6.5);
+ * otherwise the interrupt window exits when it can (SDM 26.7.5).  A vector that only the TPR
+ * holds back sets the TPR threshold, so that a CR8 write lowering the TPR exits (SDM 29.1.2). */
+static void inject_interrupt(struct vcpu *v)
+{
+    struct vapic_page *page = page_of(v);
+    uint32_t proc = vmread32(CPU_BASED_VM_EXEC_CONTROL);
+    uint32_t want = proc & ~CPU_INTERRUPT_WINDOW_EXITING;
+    int vector = vlapic_deliverable(page);
+    if (vector >= 0) {
+        bool blocked = (vmread32(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+                       !(vmread_natural(GUEST_RFLAGS) & RFLAGS_IF) ||
+                       (vmread32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_BLOCKING_STI_OR_MOV_SS);
+        if (blocked) {
+            want |= CPU_INTERRUPT_WINDOW_EXITING;
+        } else {
+            vlapic_ack(page, (uint8_t)vector);
+            vmwrite32(VM_ENTRY_INTR_INFO,
+                      (uint32_t)vector | (INTR_TYPE_EXTERNAL_INTERRUPT << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID);
+            if (vmread32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
+                vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+        }
+    }
+    if (want != proc)
+        vmwrite32(CPU_BASED_VM_EXEC_CONTROL, want);
+    if (want & CPU_USE_TPR_SHADOW)
+        vmwrite32(TPR_THRESHOLD, vlapic_tpr_threshold(page));
+}
+
+/* With virtual-interrupt delivery: RVI, and waking a halted vCPU that has an interrupt. */
+static void request_virtual_interrupt(struct vcpu *v)
+{
+    uint8_t rvi = update_rvi(v);
+    /* A halted vCPU with a deliverable interrupt runs again; virtual-interrupt delivery then
+     * takes the interrupt at once (SDM 30.2.1). */
+    if (rvi && vmread32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT && (vmread_natural(GUEST_RFLAGS) & RFLAGS_IF) &&
+        (rvi & 0xf0) > (vapic_read(page_of(v), APIC_PPR) & 0xf0))
+        vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+}
+
 void apic_prepare_entry(struct vcpu *v)
 {
     uint64_t now = guest_tsc(v);
     int timer_vector = vlapic_timer_poll(&v->vlapic, now);
     if (timer_vector >= 0)
         vlapic_accept(&v->vlapic, (uint8_t)timer_vector);
-    /* Posted interrupts are left to the CPU.  Every vCPU stays on its own physical CPU, so ON
+    if (v->vm->apicv < APICV_FULL)
+        take_mailbox(v);
+    /* At apicv=full posted interrupts are left to the CPU.  Every vCPU stays on its own physical CPU, so ON
      * set means a notification is pending in this CPU's LAPIC or on its way (the sender sends
      * one on every 0 -> 1 of ON, right after setting it): it is taken in non-root operation right
      * after this entry, or wakes the vCPU from HLT.  Moving PIR here as well (pi_harvest) would
      * leave that notification to find an empty PIR, which Bochs 3.1 turns into a bogus virtual
      * interrupt 255 (its RVI update takes the highest VIRR bit, -1 when there is none). */
-    uint8_t rvi = update_rvi(v);
-    inject_pending_nmi(v);
+    inject_pending_nmi(v); /* an NMI goes before an external interrupt (SDM 6.9) */
+    if (has_vid(v))
+        request_virtual_interrupt(v);
+    else
+        inject_interrupt(v);
     program_timer(v, now);
-    /* A halted vCPU with a deliverable interrupt runs again; virtual-interrupt delivery then
-     * takes the interrupt at once (SDM 30.2.1). */
-    if (rvi && vmread32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT && (vmread_natural(GUEST_RFLAGS) & RFLAGS_IF) &&
-        (rvi & 0xf0) > (vapic_read(page_of(v), APIC_PPR) & 0xf0))
-        vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 }

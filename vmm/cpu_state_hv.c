@@ -235,10 +235,27 @@ static bool load_pdptes(struct vcpu *v)
  * instruction page), keep the guest's view in the read shadow and give the CPU the value with
  * the host's bits forced.  Turning paging on with EFER.LME set enters IA-32e mode, which the CPU
  * does not do for an intercepted write. */
+/* MOV to/from CR8 (type 0/1, SDM 28.2.1 table 28-3) at apicv=off, against the vLAPIC's TPR. */
+static enum exit_action handle_cr8(struct vcpu *v, bool to_cr8, unsigned reg)
+{
+    if (to_cr8) {
+        uint64_t val = reg == 4 ? vmread_natural(GUEST_RSP) : v->regs.gpr[reg];
+        if (!apic_cr8_write(v, val))
+            return inject_gp();
+    } else if (reg == 4) {
+        vmwrite_natural(GUEST_RSP, apic_cr8_read(v));
+    } else {
+        v->regs.gpr[reg] = apic_cr8_read(v);
+    }
+    return skip_instruction();
+}
+
 enum exit_action handle_cr_access(struct vcpu *v)
 {
     uint64_t q = vmread_natural(EXIT_QUALIFICATION);
     unsigned cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+    if (cr == 8 && type <= 1)
+        return handle_cr8(v, type == 0, reg);
     if (type != 0 || (cr != 0 && cr != 4))
         return exit_stop(v, "control-register access apicvisor does not intercept");
     uint64_t val = reg == 4 ? vmread_natural(GUEST_RSP) : v->regs.gpr[reg];

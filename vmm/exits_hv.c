@@ -246,7 +246,9 @@ static enum exit_action handle_ept_violation(struct vcpu *v)
     uint64_t gpa = vmread64(GUEST_PHYSICAL_ADDRESS), q = vmread_natural(EXIT_QUALIFICATION);
     bool by_instruction = (q & (1u << 7)) && (q & (1u << 8)) && !(q & 4) &&
                           !(vmread32(IDT_VECTORING_INFO) & INTR_INFO_VALID);
-    if (by_instruction && mem_emulate(v, q & 2, unclaimed_load))
+    if (by_instruction && apic_mmio_claims(v, gpa))
+        return apic_mmio_ept_violation(v, q & 2);
+    if (by_instruction && mem_emulate(v, q & 2, unclaimed_load, 0))
         return EXIT_RESUME;
     kprintf("vcpu %u: EPT violation: %s at guest-physical 0x%lx (rip 0x%lx): not guest RAM\n", v->id,
             (q & 4) ? "instruction fetch" : (q & 2) ? "write" : "read", (unsigned long)gpa,
@@ -277,10 +279,12 @@ static enum exit_action handle_entry_failure(struct vcpu *v)
     return exit_stop(v, "VM-entry failure");
 }
 
+/* The NMI window, the interrupt window, and a TPR write below the threshold: apic_prepare_entry
+ * injects what waited for them. */
 static enum exit_action handle_window(struct vcpu *v)
 {
     (void)v;
-    return EXIT_RESUME; /* apic_prepare_entry injects the NMI that waited for this window */
+    return EXIT_RESUME;
 }
 
 static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
@@ -315,6 +319,8 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
     [EXIT_REASON_INIT_SIGNAL] = handle_init_signal,
     [EXIT_REASON_NMI_WINDOW] = handle_window,
+    [EXIT_REASON_INTERRUPT_WINDOW] = handle_window,
+    [EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_window,
     [EXIT_REASON_APIC_ACCESS] = handle_apic_access,
     [EXIT_REASON_APIC_WRITE] = handle_apic_write,
     [EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,

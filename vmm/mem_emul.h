@@ -10,13 +10,15 @@
 
 #include "vmm/vcpu.h"
 
-/* What the emulated memory gives for a load of `size` bytes (1, 2, 4 or 8); a store to it is
- * dropped by every user today (vlapic/mmio.h, an unclaimed bus). */
+/* What the emulated memory gives for a load of `size` bytes (1, 2, 4 or 8), and what it does
+ * with a store of the low `size` bytes of value (NULL: stores are dropped, as on an unclaimed
+ * bus). */
 typedef uint64_t (*mem_load_fn)(struct vcpu *v, unsigned size);
+typedef void (*mem_store_fn)(struct vcpu *v, unsigned size, uint64_t value);
 
 /* Emulates the instruction at RIP whose access caused the exit (`write`: the exit reported a
  * write).  Returns false, changing nothing, when there is no instruction of the supported kinds
  * there, or it does not make that kind of access (then the caller stops the VM). */
-bool mem_emulate(struct vcpu *v, bool write, mem_load_fn load);
+bool mem_emulate(struct vcpu *v, bool write, mem_load_fn load, mem_store_fn store);
 
 #endif

@@ -23,7 +23,7 @@ static struct guest_paging guest_paging_now(struct vcpu *v, uint64_t pdpte[4])
     };
 }
 
-bool mem_emulate(struct vcpu *v, bool write, mem_load_fn load)
+bool mem_emulate(struct vcpu *v, bool write, mem_load_fn load, mem_store_fn store)
 {
     uint64_t pdpte[4];
     struct guest_paging pg = guest_paging_now(v, pdpte);
@@ -39,7 +39,9 @@ bool mem_emulate(struct vcpu *v, bool write, mem_load_fn load)
     uint64_t loaded = mem_insn_reads(&insn) ? load(v, insn.size) : 0;
     uint64_t rflags = vmread_natural(GUEST_RFLAGS);
     v->regs.gpr[4] = vmread_natural(GUEST_RSP); /* gpr[4] stands in for RSP while executing */
-    mem_insn_execute(&insn, v->regs.gpr, &rflags, loaded);
+    struct mem_result r = mem_insn_execute(&insn, v->regs.gpr, &rflags, loaded);
+    if (r.writes_memory && store)
+        store(v, insn.size, r.store);
     vmwrite_natural(GUEST_RSP, v->regs.gpr[4]);
     vmwrite_natural(GUEST_RFLAGS, rflags);
     complete_instruction(insn.length);

@@ -21,6 +21,10 @@ static const char *const preemption_timer_names[] = {
     [PREEMPTION_TIMER_AUTO] = "auto", [PREEMPTION_TIMER_OFF] = "off", 0,
 };
 
+static const char *const apicv_names[] = {
+    [APICV_OFF] = "off", [APICV_TPR] = "tpr", [APICV_VID] = "vid", [APICV_FULL] = "full", [APICV_AUTO] = "auto", 0,
+};
+
 static const char *const dump_names[] = {
     [DUMP_NONE] = "none", [DUMP_ENTRY] = "entry", [DUMP_POWEROFF] = "poweroff", [DUMP_ALL] = "all", 0,
 };
@@ -48,6 +52,7 @@ static const struct opt_desc opt_table[] = {
     OPT("test_crash", OPT_ENUM, test_crash, 0, 0, test_crash_names, "none, last-vcpu"),
     OPT("host_x2apic", OPT_ENUM, host_x2apic, 0, 0, host_x2apic_names, "off, on"),
     OPT("preemption_timer", OPT_ENUM, preemption_timer, 0, 0, preemption_timer_names, "auto, off"),
+    OPT("apicv", OPT_ENUM, apicv, 0, 0, apicv_names, "auto, full, vid, tpr, off"),
 };
 
 static const char *enum_name(const char *const *names, unsigned count, unsigned v)
@@ -60,6 +65,11 @@ const char *x2apic_policy_name(enum x2apic_policy p)
     return enum_name(x2apic_names, sizeof(x2apic_names) / sizeof(x2apic_names[0]), p);
 }
 
+const char *apicv_level_name(enum apicv_level l)
+{
+    return enum_name(apicv_names, sizeof(apicv_names) / sizeof(apicv_names[0]), l);
+}
+
 const char *dump_policy_name(enum dump_policy p)
 {
     return enum_name(dump_names, sizeof(dump_names) / sizeof(dump_names[0]), p);
@@ -67,7 +77,7 @@ const char *dump_policy_name(enum dump_policy p)
 
 void options_defaults(struct options *o)
 {
-    *o = (struct options){ .vcpus = 0, .mem_mib = 64, .x2apic = X2APIC_AUTO };
+    *o = (struct options){ .vcpus = 0, .mem_mib = 64, .x2apic = X2APIC_AUTO, .apicv = APICV_AUTO };
     const char *def = "\\EFI\\BOOT\\guest.elf";
     for (size_t i = 0; def[i] && i + 1 < sizeof(o->guest); i++)
         o->guest[i] = def[i];
@@ -222,4 +232,6 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
         fmt_format(sink, ctx, " host_x2apic=%s", host_x2apic_names[o->host_x2apic]);
     if (o->preemption_timer != PREEMPTION_TIMER_AUTO)
         fmt_format(sink, ctx, " preemption_timer=%s", preemption_timer_names[o->preemption_timer]);
+    if (o->apicv != APICV_AUTO)
+        fmt_format(sink, ctx, " apicv=%s", apicv_names[o->apicv]);
 }

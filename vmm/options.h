@@ -48,6 +48,7 @@ _Static_assert(sizeof(enum x2apic_policy) == sizeof(unsigned), "enum options are
 _Static_assert(sizeof(enum dump_policy) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum test_crash) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum host_x2apic) == sizeof(unsigned), "enum options are unsigned-sized");
+_Static_assert(sizeof(enum apicv_level) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum preemption_timer_use) == sizeof(unsigned), "enum options are unsigned-sized");
 
 struct options {
@@ -60,6 +61,7 @@ struct options {
     enum test_crash test_crash;
     enum host_x2apic host_x2apic;
     enum preemption_timer_use preemption_timer;
+    enum apicv_level apicv;      /* APICV_AUTO: the highest level the CPU allows */
 };
 
 void options_defaults(struct options *o);
@@ -72,5 +74,6 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx);
 
 const char *x2apic_policy_name(enum x2apic_policy p);
 const char *dump_policy_name(enum dump_policy p);
+const char *apicv_level_name(enum apicv_level l);
 
 #endif

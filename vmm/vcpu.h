@@ -88,7 +88,10 @@ struct vm {
     uint64_t eptp;
     uint64_t ram_hpa, ram_size;   /* guest-physical [0, ram_size) is host [ram_hpa, ...) */
     uint64_t io_bitmap_a, io_bitmap_b;
-    uint64_t apic_access_page;
+    enum apicv_level apicv;       /* what the CPU virtualizes (options.h apicv=, chosen at start) */
+    uint64_t apic_access_page;    /* 0: none, xAPIC accesses exit as EPT violations (apicv=off) */
+    bool x2apic_virt;             /* "virtualize x2APIC mode" is used in x2APIC mode */
+    bool hlt_in_guest;            /* HLT does not exit (apicv=full): kicks add an NMI, see vcpu_kick */
     uint8_t pi_vector;            /* posted-interrupt notification vector */
     unsigned preemption_shift;    /* the VMX-preemption timer counts TSC >> this (SDM A.6) */
     enum vm_timer timer;          /* what ends a guest's run at its LAPIC timer deadline */

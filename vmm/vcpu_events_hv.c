@@ -7,8 +7,16 @@
 
 void vcpu_kick(struct vcpu *t)
 {
-    if (t->id != this_cpu()->cpu)
-        lapic_send_ipi(t->apic_id, ICR_DM_FIXED | VCPU_KICK_VECTOR);
+    if (t->id == this_cpu()->cpu)
+        return;
+    lapic_send_ipi(t->apic_id, ICR_DM_FIXED | VCPU_KICK_VECTOR);
+    /* With HLT in the guest (apicv=full) the target may sit in `cli; hlt` there.  The kick's
+     * external-interrupt exit ends that on hardware (SDM 26.2: IF does not matter), but not in
+     * Bochs 3.1 (docs/design.md, platform deviations); an NMI exits everywhere.  The fixed kick
+     * stays: an NMI that lands in root operation is gone (exceptions.asm), the fixed one waits
+     * in the LAPIC for the next VM entry. */
+    if (t->vm->hlt_in_guest)
+        lapic_send_ipi(t->apic_id, ICR_DM_NMI);
 }
 
 void vcpu_post(struct vcpu *t, uint32_t event)

@@ -81,10 +81,11 @@ static int create_memory(struct vm *vm)
     int err = ept_init(&vm->ept, &ept_pages, vm->caps->ept_vpid);
     if (!err)
         err = ept_map(&vm->ept, 0, vm->ram_hpa, vm->ram_size, EPT_RWX, EPT_MEMTYPE_WB);
-    if (!err && vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PROC2], CPU2_VIRTUALIZE_APIC_ACCESSES)) {
+    if (!err && vm->apicv >= APICV_TPR && vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PROC2], CPU2_VIRTUALIZE_APIC_ACCESSES)) {
         /* SDM 30.4: accesses to this page are virtualized; its contents are never used.  Every
          * x2apic= policy has it: a guest that starts in x2APIC mode may still go back to xAPIC
-         * (x2APIC -> disabled -> xAPIC, as Linux does without interrupt remapping). */
+         * (x2APIC -> disabled -> xAPIC, as Linux does without interrupt remapping).  Without it
+         * (apicv=off) the xAPIC page is left out of the EPT and its accesses are emulated. */
         vm->apic_access_page = alloc_zeroed_pages(1, PAGE_SIZE);
         err = vm->apic_access_page ? ept_map_page(&vm->ept, XAPIC_DEFAULT_BASE, vm->apic_access_page,
                                                   EPT_READ | EPT_WRITE, EPT_MEMTYPE_UC)
@@ -139,7 +140,7 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned id, uint32_t apic
     vlapic_init(&v->vlapic, (struct vapic_page *)v->vapic_page, apic_id, mode);
     v->vlapic.min_period = tsc_us_to_ticks(LAPIC_MIN_PERIOD_US);
     msr_bitmap_init_guest((uint8_t *)v->msr_bitmap);
-    msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode);
+    msr_bitmap_apply_apic_policy((uint8_t *)v->msr_bitmap, mode, vm->apicv);
     return 0;
 }
 
@@ -195,6 +196,88 @@ static enum vm_timer choose_timer(const struct vm *vm)
     return t;
 }
 
+/* The controls an apicv level needs (mode.h).  At apicv=tpr the APIC-access page and
+ * virtualize x2APIC mode are optional (they only spare the TPR accesses an exit); HLT runs in the
+ * guest at apicv=full when physical NMIs exit, so that an NMI can end a `cli; hlt` (vcpu_kick). */
+static struct vmx_config level_config(const struct vm *vm, enum apicv_level level, enum lapic_mode mode)
+{
+    bool vid = level >= APICV_VID;
+    return (struct vmx_config){
+        .x2apic_mode = vid && mode == LAPIC_MODE_X2APIC,
+        .xapic_mode = vid && mode == LAPIC_MODE_XAPIC,
+        .tpr_shadow = level >= APICV_TPR,
+        .virtual_interrupts = vid,
+        .posted_interrupts = level == APICV_FULL,
+        .hlt_exiting = level != APICV_FULL || !vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PIN], PIN_NMI_EXITING),
+        .cr8_exiting = level == APICV_OFF,
+        .vpid = true,
+        .unrestricted_guest = true,
+    };
+}
+
+/* A sink that keeps the name of the first missing control ("vmx: missing control: NAME (...").  */
+struct first_missing {
+    char text[160];
+    size_t len;
+    bool line_done;
+};
+
+static void keep_first_line(void *ctx, const char *s, size_t n)
+{
+    struct first_missing *f = ctx;
+    for (size_t i = 0; i < n && !f->line_done && f->len + 1 < sizeof(f->text); i++) {
+        f->line_done = s[i] == '\n';
+        f->text[f->len++] = s[i];
+    }
+    f->text[f->len] = '\0';
+}
+
+/* NAME out of the line "vmx: missing control: NAME (REG bit N)" that vmx_compute_controls printed. */
+static const char *missing_name(struct first_missing *f)
+{
+    char *p = f->text;
+    for (int colons = 0; *p && colons < 2; p++)
+        colons += *p == ':';
+    while (*p == ' ')
+        p++;
+    char *end = p;
+    while (*end && *end != '\n' && !(end[0] == ' ' && end[1] == '('))
+        end++;
+    *end = '\0';
+    return p;
+}
+
+/* apicv=auto takes the highest level whose controls the CPU has, and says what the next one up
+ * lacks; a level asked for by name must be there, or the missing controls are named. */
+static int choose_apicv(struct vm *vm, enum lapic_mode mode)
+{
+    enum apicv_level asked = vm->opts->apicv, level = asked == APICV_AUTO ? APICV_FULL : asked;
+    struct first_missing lacks = { .len = 0 };
+    for (;; level--) {
+        struct vmx_config cfg = level_config(vm, level, mode);
+        struct first_missing f = { .len = 0 };
+        if (!vmx_compute_controls(vm->caps, &cfg, &vm->controls, keep_first_line, &f))
+            break;
+        lacks = f; /* what the level above the chosen one lacks */
+        if (asked != APICV_AUTO || level == APICV_OFF) {
+            struct console_lines out = { .used = 0 };
+            vmx_compute_controls(vm->caps, &cfg, &vm->controls, console_lines_sink, &out);
+            console_lines_flush(&out);
+            kprintf("vm: this CPU lacks controls apicv=%s needs\n", apicv_level_name(level));
+            return -1;
+        }
+    }
+    vm->apicv = level;
+    const uint32_t *ctl = vm->controls.ctl;
+    vm->x2apic_virt = level >= APICV_TPR && vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PROC2], CPU2_VIRTUALIZE_X2APIC_MODE);
+    vm->hlt_in_guest = !(ctl[VMX_CTL_PROC] & CPU_HLT_EXITING);
+    if (lacks.len)
+        kprintf("apicv: %s (no %s)\n", apicv_level_name(level), missing_name(&lacks));
+    else
+        kprintf("apicv: %s%s\n", apicv_level_name(level), vm->hlt_in_guest ? " (HLT without an exit)" : "");
+    return 0;
+}
+
 int vm_create(struct vm *vm, struct boot_info *bi)
 {
     pm = &bi->pmem;
@@ -204,20 +287,8 @@ int vm_create(struct vm *vm, struct boot_info *bi)
     vm->nvcpus = bi->ncpus;
     vm->vcpus = vcpu_table;
     enum lapic_mode mode = initial_mode(vm->opts);
-    struct vmx_config cfg = {
-        .x2apic_mode = mode == LAPIC_MODE_X2APIC,
-        .xapic_mode = mode == LAPIC_MODE_XAPIC,
-        .posted_interrupts = true,
-        .vpid = true,
-        .unrestricted_guest = true,
-    };
-    struct console_lines out = { .used = 0 };
-    unsigned missing = vmx_compute_controls(vm->caps, &cfg, &vm->controls, console_lines_sink, &out);
-    console_lines_flush(&out);
-    if (missing) {
-        kprintf("vm: this CPU lacks controls the guest needs\n");
+    if (choose_apicv(vm, mode))
         return -1;
-    }
     vm->pi_vector = PI_NOTIFICATION_VECTOR;
     /* Root operation takes these only while a parked vCPU waits in HLT: end them and go on. */
     idt_set_eoi_vector(VCPU_KICK_VECTOR);

@@ -15,12 +15,16 @@ static void request(struct ctl_request *req, const struct vmx_config *cfg, const
     req->optional[VMX_CTL_PIN] = vmx_ctl_can_be_1(caps->ctl[VMX_CTL_PIN], PIN_NMI_EXITING)
                                      ? PIN_NMI_EXITING | PIN_VIRTUAL_NMIS
                                      : 0;
-    req->needed[VMX_CTL_PROC] = CPU_HLT_EXITING | CPU_USE_TSC_OFFSETTING | CPU_USE_TPR_SHADOW | CPU_USE_IO_BITMAPS |
-                                CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY_CONTROLS;
+    req->needed[VMX_CTL_PROC] = CPU_USE_TSC_OFFSETTING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS |
+                                CPU_ACTIVATE_SECONDARY_CONTROLS | (cfg->hlt_exiting ? CPU_HLT_EXITING : 0) |
+                                (cfg->tpr_shadow ? CPU_USE_TPR_SHADOW : 0) |
+                                (cfg->cr8_exiting ? CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING : 0);
     /* MONITOR/MWAIT exit so that they #UD as CPUID says (vmm/cpu_state_hv.c). */
     req->optional[VMX_CTL_PROC] = CPU_MWAIT_EXITING | CPU_MONITOR_EXITING;
-    req->needed[VMX_CTL_PROC2] = CPU2_ENABLE_EPT | CPU2_APIC_REGISTER_VIRTUALIZATION |
-                                 CPU2_VIRTUAL_INTERRUPT_DELIVERY |
+    req->needed[VMX_CTL_PROC2] = CPU2_ENABLE_EPT |
+                                 (cfg->virtual_interrupts
+                                      ? CPU2_APIC_REGISTER_VIRTUALIZATION | CPU2_VIRTUAL_INTERRUPT_DELIVERY
+                                      : 0) |
                                  (cfg->x2apic_mode ? CPU2_VIRTUALIZE_X2APIC_MODE : 0) |
                                  (cfg->xapic_mode ? CPU2_VIRTUALIZE_APIC_ACCESSES : 0) |
                                  (cfg->unrestricted_guest ? CPU2_UNRESTRICTED_GUEST : 0);

@@ -16,7 +16,11 @@
 struct vmx_config {
     bool x2apic_mode;        /* needs "virtualize x2APIC mode" */
     bool xapic_mode;         /* needs "virtualize APIC accesses" */
+    bool tpr_shadow;         /* needs "use TPR shadow" */
+    bool virtual_interrupts; /* needs "APIC-register virtualization" and "virtual-interrupt delivery" */
     bool posted_interrupts;  /* needs "process posted interrupts" */
+    bool hlt_exiting;        /* "HLT exiting" (off: the guest halts without an exit) */
+    bool cr8_exiting;        /* "CR8-load exiting" and "CR8-store exiting" (no TPR shadow) */
     bool vpid;               /* "enable VPID" when available (a TLB optimisation, never needed) */
     bool unrestricted_guest; /* needs "unrestricted guest": the guest starts in real mode */
     bool ia32e_guest;        /* needs "IA-32e mode guest": the guest starts in long mode */

@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bitmap[i] = (uint8_t)x;
     }
     memcpy(before, bitmap, sizeof(bitmap));
-    msr_bitmap_apply_apic_policy(bitmap, mode);
+    msr_bitmap_apply_apic_policy(bitmap, mode, APICV_FULL);
     for (unsigned i = 0; i < MSR_BITMAP_SIZE; i++) {
         /* The policy's bits: 0x800-0x8FF and 0x1B in the low-MSR read (0x000) and write (0x800) maps. */
         unsigned quarter = i / 0x400, byte = i % 0x400;

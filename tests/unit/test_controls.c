@@ -15,7 +15,8 @@
 static struct text out;
 static struct vmx_caps caps;
 static const struct vmx_config x2apic_cfg = {
-    .x2apic_mode = true, .posted_interrupts = true, .vpid = true, .ia32e_guest = true,
+    .x2apic_mode = true, .tpr_shadow = true, .virtual_interrupts = true, .posted_interrupts = true,
+    .hlt_exiting = true, .vpid = true, .ia32e_guest = true,
 };
 
 static int setup(void **state)
@@ -77,7 +78,8 @@ static void xapic_mode_uses_the_apic_access_page(void **state)
 {
     (void)state;
     caps.ctl[VMX_CTL_PROC2] = CAP(0, 0xffffffff & ~(1u << 0));
-    const struct vmx_config cfg = { .xapic_mode = true, .unrestricted_guest = true };
+    const struct vmx_config cfg = { .xapic_mode = true, .tpr_shadow = true, .virtual_interrupts = true,
+                                    .hlt_exiting = true, .unrestricted_guest = true };
     struct vmx_controls c;
     assert_int_equal(vmx_compute_controls(&caps, &cfg, &c, text_sink, &out), 1);
     assert_string_equal(out.buf, "vmx: missing control: virtualize APIC accesses (secondary bit 0)\n");

@@ -63,7 +63,7 @@ static void x2apic_policy_sets_the_documented_bits(void **state)
     (void)state;
     static uint8_t bm[MSR_BITMAP_SIZE];
     memset(bm, 0, sizeof(bm));
-    msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC);
+    msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC, APICV_FULL);
     /* ID 0x802: read bitmap byte 0x802/8 = 0x100, bit 2: pass through (seeds/001) */
     assert_int_equal(bit(bm, 0x100, 2), 0);
     /* ID write: write bitmap 0x800 + 0x100, bit 2: exit */
@@ -100,8 +100,8 @@ static void xapic_and_disabled_intercept_the_whole_range(void **state)
     static uint8_t bm[MSR_BITMAP_SIZE];
     for (int mode = LAPIC_MODE_DISABLED; mode <= LAPIC_MODE_XAPIC; mode++) {
         memset(bm, 0, sizeof(bm));
-        msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC); /* coming back from x2APIC */
-        msr_bitmap_apply_apic_policy(bm, (enum lapic_mode)mode);
+        msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC, APICV_FULL); /* coming back from x2APIC */
+        msr_bitmap_apply_apic_policy(bm, (enum lapic_mode)mode, APICV_FULL);
         for (unsigned byte = 0x100; byte < 0x120; byte++) {
             assert_int_equal(bm[byte], 0xff);
             assert_int_equal(bm[0x800 + byte], 0xff);
@@ -111,12 +111,31 @@ static void xapic_and_disabled_intercept_the_whole_range(void **state)
     }
 }
 
+/* apicv=tpr: only TPR 0x808 (byte 0x101 bit 0) passes, both ways; apicv=off: nothing does. */
+static void software_levels_intercept_all_but_the_shadowed_tpr(void **state)
+{
+    (void)state;
+    static uint8_t bm[MSR_BITMAP_SIZE];
+    for (int level = APICV_OFF; level <= APICV_TPR; level++) {
+        memset(bm, 0, sizeof(bm));
+        msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC, (enum apicv_level)level);
+        for (uint32_t msr = 0x800; msr <= 0x8ff; msr++) {
+            int passes = level == APICV_TPR && msr == 0x808;
+            assert_int_equal(bit(bm, msr / 8, msr % 8), !passes);
+            assert_int_equal(bit(bm, 0x800 + msr / 8, msr % 8), !passes);
+        }
+    }
+    /* apicv=vid is the full policy: EOI 0x80B write passes */
+    msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC, APICV_VID);
+    assert_int_equal(bit(bm, 0x901, 3), 0);
+}
+
 static void other_bits_are_left_alone(void **state)
 {
     (void)state;
     static uint8_t bm[MSR_BITMAP_SIZE];
     memset(bm, 0xa5, sizeof(bm));
-    msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC);
+    msr_bitmap_apply_apic_policy(bm, LAPIC_MODE_X2APIC, APICV_FULL);
     for (unsigned byte = 0; byte < MSR_BITMAP_SIZE; byte++) {
         int ours = (byte >= 0x100 && byte < 0x120) || (byte >= 0x900 && byte < 0x920);
         if (byte == 3 || byte == 0x803)
@@ -135,6 +154,7 @@ int main(void)
         cmocka_unit_test(access_classes_match_the_sdm_table),
         cmocka_unit_test(x2apic_policy_sets_the_documented_bits),
         cmocka_unit_test(xapic_and_disabled_intercept_the_whole_range),
+        cmocka_unit_test(software_levels_intercept_all_but_the_shadowed_tpr),
         cmocka_unit_test(other_bits_are_left_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

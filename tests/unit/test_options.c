@@ -139,6 +139,25 @@ static void host_x2apic_hook(void **state)
     assert_memory_equal(&again, &opts, sizeof(opts));
 }
 
+/* apicv=: auto by default and not printed then; each level parses, prints and parses back. */
+static void apicv_levels(void **state)
+{
+    (void)state;
+    assert_int_equal(parse(""), 0);
+    assert_int_equal(opts.apicv, APICV_AUTO);
+    static const struct { const char *text; enum apicv_level level; } levels[] = {
+        { "apicv=full", APICV_FULL }, { "apicv=vid", APICV_VID }, { "apicv=tpr", APICV_TPR }, { "apicv=off", APICV_OFF },
+    };
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(parse(levels[i].text), 0);
+        assert_int_equal(opts.apicv, levels[i].level);
+        struct text t = { .len = 0 };
+        options_print(&opts, text_sink, &t);
+        assert_non_null(strstr(t.buf, levels[i].text));
+    }
+    rejected("apicv=on", "option 'apicv': 'on' is not one of auto, full, vid, tpr, off");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +167,7 @@ int main(void)
         cmocka_unit_test(error_message_is_truncated_not_overflowed),
         cmocka_unit_test(printed_options_parse_back_to_the_same),
         cmocka_unit_test(host_x2apic_hook),
+        cmocka_unit_test(apicv_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
