@@ -4,6 +4,7 @@
 
 #include "efi/firmware.h"
 #include "lib/console.h"
+#include "vmm/apicv_level.h"
 #include "vmm/options.h"
 #include "lib/serial.h"
 #include "vmx/probe.h"
@@ -62,6 +63,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     if (!vmx_probe(&caps))
         return finish(EFI_UNSUPPORTED, "VMX is not usable on this machine");
 
+    /* apicv=auto becomes the level this CPU allows; a named level it lacks ends here, with the
+     * missing controls named, like any missing VMX feature. */
+    struct vmx_controls controls;
+    enum lapic_mode start_mode = lapic_mode_of(apic_base_reset_value(true, opts.x2apic));
+    int level = apicv_choose(&caps, opts.apicv, start_mode, &controls, console_lines_sink, &out);
+    console_lines_flush(&out);
+    if (level < 0)
+        return finish(EFI_UNSUPPORTED, "VMX is not usable on this machine");
+    opts.apicv = (enum apicv_level)level;
     kprintf("apicvisor: capability check passed\n");
     return finish(handover(image, &opts, &cpus, &caps), "handover failed");
 }

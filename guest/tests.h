@@ -34,6 +34,9 @@ void test_self_ipi_msr(void);
 void test_eoi_clears_isr(void);
 void test_priority_order(void);
 void test_tpr_ppr(void);
+void test_tpr_cr8(void);
+void test_xapic_id_write(void);
+void test_apic_base_move(void);
 /* tests_timer.c */
 void test_timer_divide(void);
 void test_timer_one_shot(void);

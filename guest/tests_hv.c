@@ -58,15 +58,20 @@ struct operation {
     void (*run)(void);
     unsigned exits_x2apic, exits_xapic; /* budget per operation from level `from` up */
     enum apicv_expect from;
+    enum apicv_expect exits_below;      /* below this level it costs at least one exit each */
 };
 
+/* The TPR at apicv=tpr: the TPR shadow virtualizes it through the APIC-access page or virtualize
+ * x2APIC mode where the CPU has them (Bochs's Sandy Bridge has no virtualize x2APIC mode): no rule
+ * there. */
 static const struct operation operations[] = {
-    { "ID read", op_id_read, 0, 0, APICV_EXPECT_VID },
-    { "TPR write", op_tpr_write, 0, 0, APICV_EXPECT_TPR },
-    { "EOI", op_eoi, 0, 0, APICV_EXPECT_VID },
-    { "self-IPI", op_self_ipi, 0, 0, APICV_EXPECT_VID },
-    { "IPI, sender", op_ipi_to_cpu1, 1, 1, APICV_EXPECT_VID },
-    { "timer", op_timer, 2, 2, APICV_EXPECT_VID }, /* arming it exits, and so does its deadline */
+    { "ID read", op_id_read, 0, 0, APICV_EXPECT_VID, APICV_EXPECT_VID },
+    { "TPR write", op_tpr_write, 0, 0, APICV_EXPECT_VID, APICV_EXPECT_TPR },
+    { "EOI", op_eoi, 0, 0, APICV_EXPECT_VID, APICV_EXPECT_VID },
+    { "self-IPI", op_self_ipi, 0, 0, APICV_EXPECT_VID, APICV_EXPECT_VID },
+    { "IPI, sender", op_ipi_to_cpu1, 1, 1, APICV_EXPECT_VID, APICV_EXPECT_VID },
+    /* arming it exits, and so does its deadline */
+    { "timer", op_timer, 2, 2, APICV_EXPECT_VID, APICV_EXPECT_VID },
 };
 
 static bool under_apicvisor(void)
@@ -112,15 +117,19 @@ static void quiet_handlers(void)
 }
 
 /* The figure against the level's rule; prints one table row "#   NAME  N exits (...)". */
-static void check_exits(const char *name, int64_t exits, unsigned budget, enum apicv_expect from)
+static void check_exits(const char *name, int64_t exits, unsigned budget, enum apicv_expect from,
+                        enum apicv_expect exits_below)
 {
-    bool budgeted = options.apicv >= from;
-    kprintf("#   %-22s %4ld exits (%ld.%02ld per operation, %s %u)\n", name, exits, exits / REPEAT,
-            exits % REPEAT * 100 / REPEAT, budgeted ? "budget" : "at least", budgeted ? budget : 1);
+    bool budgeted = options.apicv >= from, must_exit = options.apicv < exits_below;
+    kprintf("#   %-22s %4ld exits (%ld.%02ld per operation, ", name, exits, exits / REPEAT, exits % REPEAT * 100 / REPEAT);
+    if (budgeted)
+        kprintf("budget %u)\n", budget);
+    else
+        kprintf(must_exit ? "at least 1)\n" : "depends on the CPU)\n");
     if (budgeted)
         CHECK(exits <= (int64_t)budget * REPEAT, "%s: %ld exits for %d operations, more than %u each", name, exits,
               REPEAT, budget);
-    else
+    else if (must_exit)
         CHECK(exits >= REPEAT, "%s: %ld exits for %d operations at apicv=%s, fewer than 1 each", name, exits,
               REPEAT, apicv_expect_name(options.apicv));
 }
@@ -170,7 +179,8 @@ static void measure_receiver(bool halt)
         op_ipi_to_cpu1();
     }
     if (smp_call_wait(1))
-        check_exits(halt ? "IPI, receiver halted" : "IPI, receiver running", r.exits, 0, APICV_EXPECT_FULL);
+        check_exits(halt ? "IPI, receiver halted" : "IPI, receiver running", r.exits, 0, APICV_EXPECT_FULL,
+                    APICV_EXPECT_FULL);
 }
 
 void test_hv_exits_per_operation(void)
@@ -185,7 +195,7 @@ void test_hv_exits_per_operation(void)
         if (op->run == op_ipi_to_cpu1 && cpus_online < 2)
             continue;
         quiet_handlers();
-        check_exits(op->name, exits_of(op->run), x2 ? op->exits_x2apic : op->exits_xapic, op->from);
+        check_exits(op->name, exits_of(op->run), x2 ? op->exits_x2apic : op->exits_xapic, op->from, op->exits_below);
     }
     lapic()->write(LAPIC_TIMER_INITIAL, 0);
     if (cpus_online < 2)

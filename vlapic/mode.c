@@ -3,8 +3,6 @@
 #include "vlapic/apic_regs.h"
 #include "lib/msr.h"
 
-#define APIC_BASE_ADDR_SHIFT 12
-
 enum lapic_mode lapic_mode_of(uint64_t apic_base)
 {
     bool en = apic_base & APIC_BASE_ENABLE, extd = apic_base & APIC_BASE_EXTD;
@@ -47,20 +45,12 @@ static uint64_t reserved_bits(unsigned maxphyaddr, enum x2apic_policy policy)
     return rsvd;
 }
 
-static uint64_t base_address(uint64_t apic_base, unsigned maxphyaddr)
-{
-    uint64_t below_maxphyaddr = maxphyaddr < 64 ? (1ull << maxphyaddr) - 1 : ~0ull;
-    return apic_base & below_maxphyaddr & ~((1ull << APIC_BASE_ADDR_SHIFT) - 1);
-}
-
 static enum apic_base_reason judge(uint64_t current, uint64_t value, unsigned maxphyaddr,
                                    enum x2apic_policy policy)
 {
     enum lapic_mode old_mode = lapic_mode_of(current), new_mode = lapic_mode_of(value);
     if (value & reserved_bits(maxphyaddr, policy))
         return APIC_BASE_RESERVED_BIT;
-    if (base_address(value, maxphyaddr) != APIC_DEFAULT_BASE)
-        return APIC_BASE_RELOCATION;
     if (new_mode == LAPIC_MODE_INVALID)
         return APIC_BASE_INVALID_STATE;
     if (policy == X2APIC_ONLY && old_mode == LAPIC_MODE_X2APIC && new_mode != LAPIC_MODE_X2APIC)

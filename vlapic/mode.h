@@ -7,10 +7,10 @@
  *    current BSP bit (as KVM and Xen do in effect; the BSP flag is set by hardware at reset).
  *  - Bits 0-7, 9 and bits at or above MAXPHYADDR are reserved: setting one is #GP.
  *  - EXTD (bit 10) is reserved, so #GP, when CPUID does not offer x2APIC (policy X2APIC_OFF).
- *  - The base address (bits MAXPHYADDR-1:12) must stay 0xFEE00000: apicvisor has one
- *    APIC-access page per VM at that guest-physical address and does not move it, so a
- *    relocation is refused with #GP instead of being silently ignored.  Real CPUs allow it; no
- *    guest we target relocates the APIC.
+ *  - The base address (bits MAXPHYADDR-1:12) may move, as on real CPUs (11.4.5): the caller
+ *    decides where an xAPIC can live (apicvisor refuses a base inside guest RAM, where the page
+ *    would be memory, with #GP; vmm/apic_virt_hv.c) and what the move means for the APIC-access
+ *    page, which stays at 0xFEE00000.
  *  - X2APIC_ONLY: once in x2APIC mode every write that leaves it is #GP, the semantics of
  *    IA32_XAPIC_DISABLE_STATUS.LEGACY_XAPIC_DISABLED (SDM Vol. 4, MSR 0xBD).
  *  - Writing the current value is always OK (no transition). */
@@ -46,6 +46,13 @@ enum lapic_mode {
     LAPIC_MODE_INVALID,  /* EN=0 EXTD=1: never a valid state */
 };
 
+/* The xAPIC page an IA32_APIC_BASE value places (bits 51:12; above MAXPHYADDR they are reserved
+ * and never set in an accepted value). */
+static inline uint64_t apic_base_address(uint64_t apic_base)
+{
+    return apic_base & 0x000ffffffffff000ull;
+}
+
 /* The mode that an IA32_APIC_BASE value encodes. */
 enum lapic_mode lapic_mode_of(uint64_t apic_base);
 const char *lapic_mode_name(enum lapic_mode mode);
@@ -60,7 +67,6 @@ struct apic_base_write {
     enum apic_base_reason {
         APIC_BASE_ACCEPTED,
         APIC_BASE_RESERVED_BIT,      /* bits 0-7, 9, above MAXPHYADDR, or EXTD without x2APIC */
-        APIC_BASE_RELOCATION,        /* base address other than 0xFEE00000 */
         APIC_BASE_INVALID_STATE,     /* EN=0 EXTD=1 */
         APIC_BASE_BAD_TRANSITION,    /* x2APIC -> xAPIC, or disabled -> x2APIC */
         APIC_BASE_X2APIC_LOCKED,     /* X2APIC_ONLY and the write leaves x2APIC mode */

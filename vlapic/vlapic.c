@@ -218,8 +218,10 @@ struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t 
         vapic_write(vl->page, APIC_ICR_LO, v32 & ~APIC_ICR_DELIVERY_STATUS);
         return send(vl, icr_xapic_value(v32, vapic_read(vl->page, APIC_ICR_HI)));
     case APIC_ID:
-        /* Read-only here; in xAPIC mode the CPU has already stored the guest's value. */
-        vapic_write(vl->page, APIC_ID, apic_id_register(vl->apic_id, false));
+        /* Writable in xAPIC mode (SDM 11.4.6; the x2APIC ID is read-only and #GPs above): bits
+         * 31:24 count.  Nothing the CPU virtualizes depends on it, since apicvisor routes every
+         * IPI itself by the IDs in the pages (vmm/apic_virt_hv.c). */
+        vapic_write(vl->page, APIC_ID, v32 & 0xff000000u);
         return done();
     case APIC_ICR_HI:
         vapic_write(vl->page, APIC_ICR_HI, v32 & 0xff000000u);

@@ -57,8 +57,8 @@ void apic_apply_mode(struct vcpu *v, enum lapic_mode mode)
                      ~(CPU2_VIRTUALIZE_X2APIC_MODE | CPU2_VIRTUALIZE_APIC_ACCESSES);
     if (mode == LAPIC_MODE_X2APIC && vm->x2apic_virt)
         proc2 |= CPU2_VIRTUALIZE_X2APIC_MODE;
-    else if (mode == LAPIC_MODE_XAPIC && vm->apic_access_page)
-        proc2 |= CPU2_VIRTUALIZE_APIC_ACCESSES;
+    else if (mode == LAPIC_MODE_XAPIC && vm->apic_access_page && apic_base_address(v->apic_base) == APIC_DEFAULT_BASE)
+        proc2 |= CPU2_VIRTUALIZE_APIC_ACCESSES; /* a relocated xAPIC is emulated (apic_mmio_claims) */
     bool vapic_on = (proc2 & CPU2_VIRTUALIZE_APIC_ACCESSES) &&
                     !(vmread32(SECONDARY_VM_EXEC_CONTROL) & CPU2_VIRTUALIZE_APIC_ACCESSES);
     vmwrite32(SECONDARY_VM_EXEC_CONTROL, proc2);
@@ -86,16 +86,29 @@ static void clear_intr_status(struct vcpu *v)
         vmwrite16(GUEST_INTR_STATUS, 0);
 }
 
+/* SDM 11.4.5 lets the xAPIC page move; apicvisor refuses a place inside guest RAM (#GP), where
+ * the page would be memory, not an APIC. */
+static bool base_allowed(const struct vcpu *v, uint64_t apic_base)
+{
+    return apic_base_address(apic_base) >= v->vm->ram_size;
+}
+
 static void write_apic_base(struct vcpu *v, uint64_t value, bool *gp)
 {
     unsigned maxphyaddr = cpuid(0x80000008, 0).eax & 0xff;
     struct apic_base_write w = apic_base_check_write(v->apic_base, value, maxphyaddr, v->vm->opts->x2apic);
-    *gp = w.verdict == APIC_BASE_GP;
+    *gp = w.verdict == APIC_BASE_GP || !base_allowed(v, w.new_value);
     if (*gp)
         return;
+    bool moved = apic_base_address(w.new_value) != apic_base_address(v->apic_base);
     v->apic_base = w.new_value;
-    if (w.new_mode == w.old_mode)
+    if (w.new_mode == w.old_mode) {
+        if (moved) {
+            apic_apply_mode(v, w.new_mode);
+            kprintf("vcpu %u: xAPIC page moved to 0x%lx\n", v->id, (unsigned long)apic_base_address(w.new_value));
+        }
         return;
+    }
     vapic_page_switch_mode(page_of(v), v->apic_id, w.new_mode);
     if (w.new_mode != LAPIC_MODE_X2APIC)
         clear_intr_status(v); /* the page was reset: nothing requested or in service */
@@ -155,6 +168,16 @@ static void deliver_one(struct vcpu *src, struct vcpu *t, const struct icr_field
     }
 }
 
+/* The ID IPIs are routed by: the xAPIC ID as the guest last wrote it (SDM 11.4.6), or the
+ * read-only x2APIC ID.  Another vCPU's page changes only by its own writes; a read racing with
+ * one gets the old or the new ID, as an IPI racing with the write would on hardware. */
+static uint32_t apic_id_of(const struct vcpu *t)
+{
+    if (t->vlapic.mode != LAPIC_MODE_XAPIC)
+        return t->apic_id;
+    return vapic_read(page_of((struct vcpu *)t), APIC_ID) >> 24;
+}
+
 static void send_ipi(struct vcpu *src, const struct icr_decision *d)
 {
     if (d->verdict != ICR_SEND)
@@ -164,7 +187,7 @@ static void send_ipi(struct vcpu *src, const struct icr_decision *d)
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *t = &vm->vcpus[i];
         targets[i] = (struct apic_target){
-            .apic_id = t->apic_id,
+            .apic_id = apic_id_of(t),
             .mode = t->vlapic.mode,
             .ldr = vapic_read(page_of(t), APIC_LDR),
             .dfr = vapic_read(page_of(t), APIC_DFR),
@@ -318,8 +341,11 @@ uint64_t apic_cr8_read(struct vcpu *v)
 void apic_init_reset(struct vcpu *v)
 {
     enum lapic_mode mode = v->vlapic.mode;
+    uint32_t id = vapic_read(page_of(v), APIC_ID);
     /* Seeding cannot fail here: the ID was seeded in this mode before (create_vcpu or a switch). */
     vapic_page_seed(page_of(v), v->apic_id, mode);
+    if (mode == LAPIC_MODE_XAPIC) /* INIT leaves the APIC ID alone (SDM 11.4.7.3) */
+        vapic_write(page_of(v), APIC_ID, id);
     vlapic_reset(&v->vlapic, mode);
     pi_reset(v->pi_desc);
     apic_apply_mode(v, mode);

@@ -5,6 +5,7 @@
 #include "vlapic/vapic_page.h"
 #include "vlapic/x2apic_msr.h"
 #include "vmm/apic_virt.h"
+#include "vmm/apicv_level.h"
 #include "vmm/cpu_state.h"
 #include "vmm/host/cpu_setup.h"
 #include "vmm/vcpu_events.h"
@@ -196,85 +197,22 @@ static enum vm_timer choose_timer(const struct vm *vm)
     return t;
 }
 
-/* The controls an apicv level needs (mode.h).  At apicv=tpr the APIC-access page and
- * virtualize x2APIC mode are optional (they only spare the TPR accesses an exit); HLT runs in the
- * guest at apicv=full when physical NMIs exit, so that an NMI can end a `cli; hlt` (vcpu_kick). */
-static struct vmx_config level_config(const struct vm *vm, enum apicv_level level, enum lapic_mode mode)
+static void discard(void *ctx, const char *s, size_t n)
 {
-    bool vid = level >= APICV_VID;
-    return (struct vmx_config){
-        .x2apic_mode = vid && mode == LAPIC_MODE_X2APIC,
-        .xapic_mode = vid && mode == LAPIC_MODE_XAPIC,
-        .tpr_shadow = level >= APICV_TPR,
-        .virtual_interrupts = vid,
-        .posted_interrupts = level == APICV_FULL,
-        .hlt_exiting = level != APICV_FULL || !vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PIN], PIN_NMI_EXITING),
-        .cr8_exiting = level == APICV_OFF,
-        .vpid = true,
-        .unrestricted_guest = true,
-    };
+    (void)ctx, (void)s, (void)n;
 }
 
-/* A sink that keeps the name of the first missing control ("vmx: missing control: NAME (...").  */
-struct first_missing {
-    char text[160];
-    size_t len;
-    bool line_done;
-};
-
-static void keep_first_line(void *ctx, const char *s, size_t n)
+/* The level efi/main.c chose (and reported) before the hand-over: opts->apicv is never auto here. */
+static int set_apicv(struct vm *vm, enum lapic_mode mode)
 {
-    struct first_missing *f = ctx;
-    for (size_t i = 0; i < n && !f->line_done && f->len + 1 < sizeof(f->text); i++) {
-        f->line_done = s[i] == '\n';
-        f->text[f->len++] = s[i];
+    int level = apicv_choose(vm->caps, vm->opts->apicv, mode, &vm->controls, discard, 0);
+    if (level < 0) {
+        kprintf("vm: this CPU lacks controls apicv=%s needs\n", apicv_level_name(vm->opts->apicv));
+        return -1;
     }
-    f->text[f->len] = '\0';
-}
-
-/* NAME out of the line "vmx: missing control: NAME (REG bit N)" that vmx_compute_controls printed. */
-static const char *missing_name(struct first_missing *f)
-{
-    char *p = f->text;
-    for (int colons = 0; *p && colons < 2; p++)
-        colons += *p == ':';
-    while (*p == ' ')
-        p++;
-    char *end = p;
-    while (*end && *end != '\n' && !(end[0] == ' ' && end[1] == '('))
-        end++;
-    *end = '\0';
-    return p;
-}
-
-/* apicv=auto takes the highest level whose controls the CPU has, and says what the next one up
- * lacks; a level asked for by name must be there, or the missing controls are named. */
-static int choose_apicv(struct vm *vm, enum lapic_mode mode)
-{
-    enum apicv_level asked = vm->opts->apicv, level = asked == APICV_AUTO ? APICV_FULL : asked;
-    struct first_missing lacks = { .len = 0 };
-    for (;; level--) {
-        struct vmx_config cfg = level_config(vm, level, mode);
-        struct first_missing f = { .len = 0 };
-        if (!vmx_compute_controls(vm->caps, &cfg, &vm->controls, keep_first_line, &f))
-            break;
-        lacks = f; /* what the level above the chosen one lacks */
-        if (asked != APICV_AUTO || level == APICV_OFF) {
-            struct console_lines out = { .used = 0 };
-            vmx_compute_controls(vm->caps, &cfg, &vm->controls, console_lines_sink, &out);
-            console_lines_flush(&out);
-            kprintf("vm: this CPU lacks controls apicv=%s needs\n", apicv_level_name(level));
-            return -1;
-        }
-    }
-    vm->apicv = level;
-    const uint32_t *ctl = vm->controls.ctl;
+    vm->apicv = (enum apicv_level)level;
     vm->x2apic_virt = level >= APICV_TPR && vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PROC2], CPU2_VIRTUALIZE_X2APIC_MODE);
-    vm->hlt_in_guest = !(ctl[VMX_CTL_PROC] & CPU_HLT_EXITING);
-    if (lacks.len)
-        kprintf("apicv: %s (no %s)\n", apicv_level_name(level), missing_name(&lacks));
-    else
-        kprintf("apicv: %s%s\n", apicv_level_name(level), vm->hlt_in_guest ? " (HLT without an exit)" : "");
+    vm->hlt_in_guest = !(vm->controls.ctl[VMX_CTL_PROC] & CPU_HLT_EXITING);
     return 0;
 }
 
@@ -287,7 +225,7 @@ int vm_create(struct vm *vm, struct boot_info *bi)
     vm->nvcpus = bi->ncpus;
     vm->vcpus = vcpu_table;
     enum lapic_mode mode = initial_mode(vm->opts);
-    if (choose_apicv(vm, mode))
+    if (set_apicv(vm, mode))
         return -1;
     vm->pi_vector = PI_NOTIFICATION_VECTOR;
     /* Root operation takes these only while a parked vCPU waits in HLT: end them and go on. */

@@ -47,23 +47,27 @@ uint32_t vmx_ctl_missing(uint64_t cap, uint32_t needed)
     return needed & ~(uint32_t)(cap >> 32);
 }
 
+/* Required: what every apicv level needs (vmm/apicv_level.c decides which of the APIC
+ * virtualization controls a level uses). */
 const struct vmx_ctl_desc vmx_used_controls[] = {
     { VMX_CTL_PIN, PIN_EXTERNAL_INTERRUPT_EXITING, true },
     { VMX_CTL_PIN, PIN_NMI_EXITING, false },
     { VMX_CTL_PIN, PIN_VIRTUAL_NMIS, false },
-    { VMX_CTL_PIN, PIN_PROCESS_POSTED_INTERRUPTS, true },
+    { VMX_CTL_PIN, PIN_PROCESS_POSTED_INTERRUPTS, false },
     { VMX_CTL_PROC, CPU_HLT_EXITING, true },
-    { VMX_CTL_PROC, CPU_USE_TPR_SHADOW, true },
+    { VMX_CTL_PROC, CPU_USE_TPR_SHADOW, false },
+    { VMX_CTL_PROC, CPU_CR8_LOAD_EXITING, false },
+    { VMX_CTL_PROC, CPU_CR8_STORE_EXITING, false },
     { VMX_CTL_PROC, CPU_USE_IO_BITMAPS, true },
     { VMX_CTL_PROC, CPU_USE_MSR_BITMAPS, true },
     { VMX_CTL_PROC, CPU_ACTIVATE_SECONDARY_CONTROLS, true },
-    { VMX_CTL_PROC2, CPU2_VIRTUALIZE_APIC_ACCESSES, true },
+    { VMX_CTL_PROC2, CPU2_VIRTUALIZE_APIC_ACCESSES, false },
     { VMX_CTL_PROC2, CPU2_ENABLE_EPT, true },
-    { VMX_CTL_PROC2, CPU2_VIRTUALIZE_X2APIC_MODE, true },
+    { VMX_CTL_PROC2, CPU2_VIRTUALIZE_X2APIC_MODE, false },
     { VMX_CTL_PROC2, CPU2_ENABLE_VPID, false },
     { VMX_CTL_PROC2, CPU2_UNRESTRICTED_GUEST, true },
-    { VMX_CTL_PROC2, CPU2_APIC_REGISTER_VIRTUALIZATION, true },
-    { VMX_CTL_PROC2, CPU2_VIRTUAL_INTERRUPT_DELIVERY, true },
+    { VMX_CTL_PROC2, CPU2_APIC_REGISTER_VIRTUALIZATION, false },
+    { VMX_CTL_PROC2, CPU2_VIRTUAL_INTERRUPT_DELIVERY, false },
     { VMX_CTL_EXIT, EXIT_HOST_ADDRESS_SPACE_SIZE, true },
     { VMX_CTL_EXIT, EXIT_ACK_INTERRUPT_ON_EXIT, true },
     { VMX_CTL_EXIT, EXIT_SAVE_EFER, true },

@@ -4,7 +4,7 @@
  *  - an accepted write never yields LAPIC_MODE_INVALID, keeps the BSP bit, stores the value, and
  *    makes only the SDM's transitions (xAPIC -> x2APIC, either -> disabled, disabled -> xAPIC);
  *  - a refused one (#GP) changes nothing, and any reserved bit (0-7, 9, >= MAXPHYADDR, EXTD
- *    without x2APIC) or a base other than 0xFEE00000 is always refused;
+ *    without x2APIC) is always refused (a base other than 0xFEE00000 is not: SDM 11.4.5);
  *  - X2APIC_ONLY never leaves x2APIC mode; X2APIC_OFF never enters it;
  *  - from a reachable state, writing the current value back is accepted. */
 #include "lib/msr.h"
@@ -26,10 +26,9 @@ static struct apic_base_write check(uint64_t cur, uint64_t val, unsigned maxphy,
 {
     struct apic_base_write w = apic_base_check_write(cur, val, maxphy, pol);
     uint64_t reserved = 0xffull | (1ull << 9) | (~0ull << maxphy) | (pol == X2APIC_OFF ? APIC_BASE_EXTD : 0);
-    uint64_t base = val & ((1ull << maxphy) - 1) & ~0xfffull;
     const char *why = "";
 #define WHY(cond, text) ((cond) || (why = (text), false))
-    bool ok = WHY(!(val & reserved), "reserved bit") && WHY(base == APIC_DEFAULT_BASE, "relocation") &&
+    bool ok = WHY(!(val & reserved), "reserved bit") &&
               WHY(lapic_mode_of(val) != LAPIC_MODE_INVALID, "invalid state") &&
               WHY(pol != X2APIC_ONLY || lapic_mode_of(cur) != LAPIC_MODE_X2APIC ||
                       lapic_mode_of(val) == LAPIC_MODE_X2APIC, "x2APIC locked") &&

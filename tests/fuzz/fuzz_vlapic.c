@@ -287,7 +287,11 @@ static void check_state(void)
                    off, lvt);
         FUZZ_CHECK(sw_enabled || (lvt & APIC_LVT_MASKED), "software-disabled APIC, LVT %#x = %#x unmasked", off, lvt);
     }
-    FUZZ_CHECK(reg(APIC_ID) == apic_id_register(vl.apic_id, x2()), "ID register %#x", reg(APIC_ID));
+    /* The xAPIC ID is writable (bits 31:24, SDM 11.4.6); the x2APIC ID is not. */
+    if (x2())
+        FUZZ_CHECK(reg(APIC_ID) == apic_id_register(vl.apic_id, true), "ID register %#x", reg(APIC_ID));
+    else
+        FUZZ_CHECK(!(reg(APIC_ID) & 0x00ffffffu), "xAPIC ID register %#x: reserved bits set", reg(APIC_ID));
     if (x2())
         FUZZ_CHECK(reg(APIC_LDR) == x2apic_ldr_from_id(vl.apic_id), "x2APIC LDR %#x", reg(APIC_LDR));
     uint32_t mode = reg(APIC_LVT_TIMER) & APIC_LVT_TIMER_MODE_MASK;

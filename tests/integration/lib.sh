@@ -20,6 +20,19 @@ boot() {
     sed -e 's/\x1b\[[0-9;]*[A-Za-z]//g' -e 's/\r//g' "$LOG" > "$LOG.clean" 2>/dev/null || : > "$LOG.clean"
 }
 
+# boot_bg NAME RUNNER [options...]: boot in the background (two at a time use both CPUs of a CI
+# machine); boot_wait waits for all of them; use_boot NAME then sets LOG, BOOT_RC and BOOT_SECS as
+# boot does, for the checks.
+boot_bg() {
+    local name=$1
+    ( boot "$@"; echo "$BOOT_RC $BOOT_SECS" > "$logdir/$name.status" ) &
+}
+boot_wait() { wait; }
+use_boot() {
+    LOG="$logdir/$1.log"
+    read -r BOOT_RC BOOT_SECS < "$logdir/$1.status" 2>/dev/null || { BOOT_RC=255 BOOT_SECS=0; }
+}
+
 _report() { # _report STATUS DESC [REASON]
     if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2 # ${3:-failed} (log: ${LOG#$top/})"; fi
 }

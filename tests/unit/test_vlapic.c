@@ -208,11 +208,14 @@ static void xapic_read_only_registers_ignore_writes(void **state)
     assert_int_equal(xw(0x030, 0x12345678, 0).result, VLAPIC_DONE); /* version */
     assert_int_equal(xw(0x0a0, 0x000000f0, 0).result, VLAPIC_DONE); /* PPR */
     assert_memory_equal(&page, &snapshot, sizeof(page));
-    /* The ID register: the CPU stores the value before the APIC-write exit; the ID is read-only
-     * here, so the model puts the vCPU's ID (3, bits 31:24) back. */
-    assert_int_equal(xw(0x020, 0x07000000, 0).result, VLAPIC_DONE);
-    assert_int_equal(raw(0x020), 0x03000000);
-    assert_memory_equal(&page, &snapshot, sizeof(page));
+}
+
+/* SDM 11.4.6: the xAPIC ID is writable, bits 31:24; bits 23:0 are reserved. */
+static void xapic_id_write_keeps_bits_31_24(void **state)
+{
+    (void)state;
+    assert_int_equal(xw(0x020, 0x07abcdef, 0).result, VLAPIC_DONE);
+    assert_int_equal(raw(0x020), 0x07000000);
 }
 
 static void xapic_timer_runs_and_reads_current_count(void **state)
@@ -584,6 +587,7 @@ int main(void)
         cmocka_unit_test_setup(x2apic_esr_write_must_be_zero, setup_x2apic),
         cmocka_unit_test_setup(errors_raise_the_lvt_error_interrupt_when_unmasked, setup_x2apic),
         cmocka_unit_test_setup(x2apic_read_only_and_invalid_writes_gp, setup_x2apic),
+        cmocka_unit_test_setup(xapic_id_write_keeps_bits_31_24, setup_xapic),
         cmocka_unit_test_setup(x2apic_reads, setup_x2apic),
         cmocka_unit_test_setup(oneshot_counts_down_and_fires_once, setup_x2apic),
         cmocka_unit_test_setup(masked_timer_raises_nothing, setup_x2apic),
