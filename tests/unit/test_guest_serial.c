@@ -3,7 +3,10 @@
  * the 16550 registers a polled driver looks at (register offsets and bits from the PC16550D data
  * sheet: 0 RBR/THR (DLL under DLAB), 1 IER (DLM under DLAB), 2 IIR, 3 LCR with DLAB in bit 7,
  * 4 MCR, 5 LSR with THRE bit 5 and TEMT bit 6, 6 MSR with CTS bit 4, DSR bit 5, DCD bit 7,
- * 7 scratch). */
+ * 7 scratch), and the 16550A behind them: receiver FIFO, interrupts, OUT2, loopback, divisor
+ * latch.  Expected values come from the data sheet's rules and from what Linux's 8250 driver
+ * (drivers/tty/serial/8250/8250_port.c) does and requires, with its register names
+ * (include/uapi/linux/serial_reg.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -42,6 +45,65 @@ static void put(unsigned vcpu, const char *str)
 static void reg_write(uint16_t port, uint8_t v)
 {
     guest_serial_write(&s, port, v, 0, text_sink, &out);
+}
+
+/* Linux's names for the registers and bits (serial_reg.h), values as the data sheet gives them. */
+enum {
+    UART_RX = 0, UART_TX = 0, UART_DLL = 0, UART_IER = 1, UART_DLM = 1, UART_IIR = 2, UART_FCR = 2,
+    UART_EFR = 2, UART_LCR = 3, UART_MCR = 4, UART_LSR = 5, UART_MSR = 6, UART_SCR = 7,
+};
+#define UART_IER_RDI 0x01
+#define UART_IER_THRI 0x02
+#define UART_IER_RLSI 0x04
+#define UART_IER_ALL_INTR 0x0f
+#define UART_IER_UUE 0x40
+#define UART_IIR_NO_INT 0x01
+#define UART_IIR_THRI 0x02
+#define UART_IIR_RDI 0x04
+#define UART_IIR_RLSI 0x06
+#define UART_IIR_FIFO_ENABLED 0xc0
+#define UART_IIR_FIFO_ENABLED_8250 0x00
+#define UART_IIR_FIFO_ENABLED_16550 0x80
+#define UART_IIR_FIFO_ENABLED_16550A 0xc0
+#define UART_IIR_FIFO_ENABLED_16750 0xe0
+#define UART_FCR_ENABLE_FIFO 0x01
+#define UART_FCR_CLEAR_RCVR 0x02
+#define UART_FCR_CLEAR_XMIT 0x04
+#define UART_FCR7_64BYTE 0x20
+#define UART_FCR_R_TRIG_10 0x80
+#define UART_LCR_WLEN8 0x03
+#define UART_LCR_DLAB 0x80
+#define UART_LCR_CONF_MODE_A 0x80
+#define UART_LCR_CONF_MODE_B 0xbf
+#define UART_MCR_DTR 0x01
+#define UART_MCR_RTS 0x02
+#define UART_MCR_OUT1 0x04
+#define UART_MCR_OUT2 0x08
+#define UART_MCR_LOOP 0x10
+#define UART_LSR_DR 0x01
+#define UART_LSR_OE 0x02
+#define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40
+#define UART_MSR_CTS 0x10
+#define UART_MSR_DSR 0x20
+#define UART_MSR_RI 0x40
+#define UART_MSR_DCD 0x80
+#define UART_MSR_STATUS_BITS 0xf0
+
+static uint8_t uart_in(unsigned reg)
+{
+    return guest_serial_read(&s, (uint16_t)(0x3f8 + reg));
+}
+
+static void uart_out(unsigned reg, uint8_t v)
+{
+    reg_write((uint16_t)(0x3f8 + reg), v);
+}
+
+static void receive_all(const char *str)
+{
+    for (; *str; str++)
+        assert_true(guest_serial_receive(&s, (uint8_t)*str));
 }
 
 static void lines_get_the_vcpu_prefix(void **state)
@@ -355,6 +417,497 @@ static void guest_text_write_splits_a_whole_text(void **state)
     assert_string_equal(out.buf, "[vcpu 3] x\\x00y\n");
 }
 
+static void received_bytes_come_out_in_order_with_lsr_dr(void **state)
+{
+    (void)state;
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+    receive_all("abc");
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT | UART_LSR_DR);
+    assert_int_equal(uart_in(UART_RX), 'a');
+    assert_int_equal(uart_in(UART_RX), 'b');
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT | UART_LSR_DR);
+    assert_int_equal(uart_in(UART_RX), 'c');
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+    assert_int_equal(uart_in(UART_RX), 0); /* nothing received */
+    /* order survives the FIFO filling and draining around its end */
+    receive_all("0123456789");
+    for (const char *c = "0123456"; *c; c++)
+        assert_int_equal(uart_in(UART_RX), *c);
+    receive_all("ABCDEFGHIJKLM");
+    for (const char *c = "789ABCDEFGHIJKLM"; *c; c++)
+        assert_int_equal(uart_in(UART_RX), *c);
+    assert_int_equal(uart_in(UART_LSR) & UART_LSR_DR, 0);
+    assert_string_equal(out.buf, ""); /* received bytes are not echoed */
+}
+
+static void receiver_holds_16_bytes_in_fifo_mode_and_one_in_16450_mode(void **state)
+{
+    (void)state;
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    for (unsigned i = 0; i < 16; i++)
+        assert_true(guest_serial_receive(&s, (uint8_t)(0x40 + i)));
+    assert_false(guest_serial_receive(&s, 0xee)); /* full: the owner keeps it */
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(uart_in(UART_RX), 0x40 + i);
+    assert_true(guest_serial_receive(&s, 0xee));
+    assert_int_equal(uart_in(UART_RX), 0xee);
+    /* FIFOs off (the state after reset): RBR alone */
+    uart_out(UART_FCR, 0);
+    assert_true(guest_serial_receive(&s, 'x'));
+    assert_false(guest_serial_receive(&s, 'y'));
+    assert_int_equal(uart_in(UART_RX), 'x');
+    assert_true(guest_serial_receive(&s, 'y'));
+    assert_int_equal(uart_in(UART_RX), 'y');
+}
+
+static void fcr_empties_the_receiver(void **state)
+{
+    (void)state;
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    receive_all("abc");
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
+    assert_int_equal(uart_in(UART_LSR) & UART_LSR_DR, 0);
+    assert_int_equal(uart_in(UART_IIR) & UART_IIR_FIFO_ENABLED, UART_IIR_FIFO_ENABLED); /* still on */
+    receive_all("abc");
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_XMIT); /* the transmitter's, not ours */
+    assert_int_equal(uart_in(UART_RX), 'a');
+    uart_out(UART_FCR, 0); /* leaving FIFO mode empties the FIFOs */
+    assert_int_equal(uart_in(UART_LSR) & UART_LSR_DR, 0);
+    /* in 16450 mode the other FCR bits are not taken without bit 0 */
+    receive_all("z");
+    uart_out(UART_FCR, UART_FCR_CLEAR_RCVR);
+    assert_int_equal(uart_in(UART_LSR) & UART_LSR_DR, UART_LSR_DR);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO); /* entering FIFO mode empties them too */
+    assert_int_equal(uart_in(UART_LSR) & UART_LSR_DR, 0);
+}
+
+static void iir_fifo_bits_follow_fcr_whatever_dlab(void **state)
+{
+    (void)state;
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+    /* IIR and FCR are at offset 2 whether DLAB is set or not */
+    uart_out(UART_LCR, UART_LCR_DLAB);
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+    uart_out(UART_LCR, UART_LCR_CONF_MODE_B);
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+    uart_out(UART_FCR, 0);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    uart_out(UART_LCR, 0);
+    /* bits 7:6 read 11b whatever the trigger level; bit 5 is a 16750's, never set here */
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | 0xc0);
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR7_64BYTE);
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+}
+
+static void iir_names_the_highest_priority_interrupt(void **state)
+{
+    (void)state;
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    receive_all("x");
+    assert_int_equal(uart_in(UART_IIR), 0xc1); /* nothing enabled */
+    uart_out(UART_IER, UART_IER_RDI | UART_IER_THRI);
+    /* received data ranks above THRE, and reading IIR does not clear it */
+    assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_RDI);
+    assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_RDI);
+    assert_int_equal(uart_in(UART_RX), 'x');
+    assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_THRI); /* THRE was pending behind it */
+    assert_int_equal(uart_in(UART_IIR), 0xc1);                 /* and that read cleared it */
+    /* receiver line status ranks above both: an overrun in loopback */
+    uart_out(UART_IER, UART_IER_RLSI | UART_IER_RDI | UART_IER_THRI);
+    uart_out(UART_MCR, UART_MCR_LOOP);
+    for (unsigned i = 0; i < 17; i++)
+        uart_out(UART_TX, (uint8_t)i);
+    assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_RLSI);
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT | UART_LSR_OE | UART_LSR_DR);
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT | UART_LSR_DR); /* OE read-cleared */
+    assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_RDI);
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(uart_in(UART_RX), i); /* the 17th byte was lost, not the first */
+    assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_THRI); /* from the last THR write */
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+    /* without their enable bits the same conditions interrupt nobody */
+    uart_out(UART_IER, 0);
+    for (unsigned i = 0; i < 17; i++)
+        uart_out(UART_TX, (uint8_t)i);
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+}
+
+static void thre_interrupt_follows_16550_rules(void **state)
+{
+    (void)state;
+    uart_out(UART_IER, UART_IER_THRI); /* enabled with THR empty: pending */
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_THRI);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT); /* cleared by the IIR read that named it */
+    /* rewriting IER without a 0->1 change of THRI does not bring it back (QEMU, Bochs) */
+    uart_out(UART_IER, UART_IER_THRI);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    uart_out(UART_IER, UART_IER_THRI | UART_IER_RDI);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    /* toggling does */
+    uart_out(UART_IER, 0);
+    uart_out(UART_IER, UART_IER_THRI);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_THRI);
+    /* disabling drops it */
+    uart_out(UART_IER, 0);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    uart_out(UART_IER, UART_IER_THRI);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_THRI);
+    /* a THR write: THR is empty again at once, so THRE is pending again */
+    uart_out(UART_TX, 'a');
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_THRI);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    uart_out(UART_TX, 'b');
+    uart_out(UART_TX, 'c');
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_THRI);
+    /* a pending THRE not yet read is cleared by the next THR write and set by its sending */
+    uart_out(UART_TX, 'd');
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_THRI);
+    /* writes with THRI disabled leave nothing pending */
+    uart_out(UART_IER, 0);
+    uart_out(UART_TX, '\n');
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+    assert_string_equal(out.buf, "[vcpu 0] abcd\n");
+}
+
+static void irq_line_is_pending_and_out2(void **state)
+{
+    (void)state;
+    uart_out(UART_IER, UART_IER_THRI);
+    assert_false(guest_serial_irq_level(&s)); /* MCR 0: OUT2 off */
+    uart_out(UART_MCR, UART_MCR_OUT2);
+    assert_true(guest_serial_irq_level(&s));
+    uart_out(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT1);
+    assert_false(guest_serial_irq_level(&s));
+    uart_out(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+    assert_true(guest_serial_irq_level(&s));
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_THRI);
+    assert_false(guest_serial_irq_level(&s)); /* serviced */
+    /* received data */
+    uart_out(UART_IER, UART_IER_RDI);
+    assert_true(guest_serial_receive(&s, 'r'));
+    assert_true(guest_serial_irq_level(&s));
+    assert_int_equal(uart_in(UART_RX), 'r');
+    assert_false(guest_serial_irq_level(&s));
+    /* a byte with its interrupt disabled raises nothing */
+    uart_out(UART_IER, 0);
+    assert_true(guest_serial_receive(&s, 'q'));
+    assert_false(guest_serial_irq_level(&s));
+    uart_out(UART_IER, UART_IER_RDI);
+    assert_true(guest_serial_irq_level(&s));
+    /* loopback forces the OUT2 pin inactive: the line stays low with OUT2 set in MCR */
+    uart_out(UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2);
+    assert_false(guest_serial_irq_level(&s));
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_RDI); /* though the UART has it pending */
+    uart_out(UART_MCR, UART_MCR_OUT2);
+    assert_true(guest_serial_irq_level(&s));
+}
+
+static void loopback_mirrors_mcr_in_msr(void **state)
+{
+    (void)state;
+    /* CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2 */
+    static const struct { uint8_t mcr, msr; } cases[] = {
+        { UART_MCR_LOOP, 0 },
+        { UART_MCR_LOOP | UART_MCR_RTS, UART_MSR_CTS },
+        { UART_MCR_LOOP | UART_MCR_DTR, UART_MSR_DSR },
+        { UART_MCR_LOOP | UART_MCR_OUT1, UART_MSR_RI },
+        { UART_MCR_LOOP | UART_MCR_OUT2, UART_MSR_DCD },
+        { UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS, UART_MSR_DCD | UART_MSR_CTS }, /* Linux's LOOP test */
+        { UART_MCR_LOOP | 0x0f, 0xf0 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uart_out(UART_MCR, cases[i].mcr);
+        assert_int_equal(uart_in(UART_MSR), cases[i].msr);
+    }
+    uart_out(UART_MCR, UART_MCR_OUT2); /* out of loopback: the connected line again */
+    assert_int_equal(uart_in(UART_MSR), UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS);
+}
+
+/* Linux's size_fifo(): loopback at the fastest rate, 256 bytes out, count what comes back. */
+static int size_fifo(void)
+{
+    uint8_t old_lcr = uart_in(UART_LCR);
+    uart_out(UART_LCR, 0);
+    uint8_t old_fcr = uart_in(UART_FCR);
+    uint8_t old_mcr = uart_in(UART_MCR);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
+    uart_out(UART_MCR, UART_MCR_LOOP);
+    uart_out(UART_LCR, UART_LCR_CONF_MODE_A);
+    unsigned old_dl = uart_in(UART_DLL) | (unsigned)uart_in(UART_DLM) << 8;
+    uart_out(UART_DLL, 1);
+    uart_out(UART_DLM, 0);
+    uart_out(UART_LCR, UART_LCR_WLEN8);
+    int count;
+    for (count = 0; count < 256; count++)
+        uart_out(UART_TX, (uint8_t)count);
+    for (count = 0; (uart_in(UART_LSR) & UART_LSR_DR) && count < 256; count++)
+        uart_in(UART_RX);
+    uart_out(UART_FCR, old_fcr);
+    uart_out(UART_MCR, old_mcr);
+    uart_out(UART_LCR, UART_LCR_CONF_MODE_A);
+    uart_out(UART_DLL, (uint8_t)old_dl);
+    uart_out(UART_DLM, (uint8_t)(old_dl >> 8));
+    uart_out(UART_LCR, old_lcr);
+    return count;
+}
+
+static void loopback_sends_bytes_to_the_receiver(void **state)
+{
+    (void)state;
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    uart_out(UART_MCR, UART_MCR_LOOP);
+    put(0, "hi\n");
+    assert_string_equal(out.buf, ""); /* the serial output is held idle */
+    assert_int_equal(uart_in(UART_RX), 'h');
+    assert_int_equal(uart_in(UART_RX), 'i');
+    assert_int_equal(uart_in(UART_RX), '\n');
+    assert_false(guest_serial_receive(&s, 'o')); /* the input is disconnected */
+    uart_out(UART_MCR, 0);
+    assert_true(guest_serial_receive(&s, 'o'));
+    assert_int_equal(uart_in(UART_RX), 'o');
+    put(0, "ok\n");
+    assert_string_equal(out.buf, "[vcpu 0] ok\n");
+    /* in 16450 mode an overrun overwrites RBR */
+    uart_out(UART_FCR, 0);
+    uart_out(UART_MCR, UART_MCR_LOOP);
+    put(0, "ab");
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT | UART_LSR_OE | UART_LSR_DR);
+    assert_int_equal(uart_in(UART_RX), 'b');
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+    uart_out(UART_MCR, 0);
+    /* Linux's FIFO sizing finds 16 bytes, prints nothing and puts everything back */
+    uart_out(UART_LCR, UART_LCR_DLAB);
+    uart_out(UART_DLL, 0x0c);
+    uart_out(UART_DLM, 0x00);
+    uart_out(UART_LCR, UART_LCR_WLEN8);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    uart_out(UART_MCR, UART_MCR_OUT2 | UART_MCR_RTS | UART_MCR_DTR);
+    text_clear(&out);
+    assert_int_equal(size_fifo(), 16);
+    assert_string_equal(out.buf, "");
+    assert_int_equal(uart_in(UART_LCR), UART_LCR_WLEN8);
+    assert_int_equal(uart_in(UART_MCR), UART_MCR_OUT2 | UART_MCR_RTS | UART_MCR_DTR);
+    uart_out(UART_LCR, UART_LCR_DLAB);
+    assert_int_equal(uart_in(UART_DLL), 0x0c);
+    assert_int_equal(uart_in(UART_DLM), 0x00);
+}
+
+/* Linux's autoconfig_8250(): a scratch register makes it a 16450. */
+static const char *autoconfig_8250(void)
+{
+    uint8_t scratch = uart_in(UART_SCR);
+    uart_out(UART_SCR, 0xa5);
+    uint8_t status1 = uart_in(UART_SCR);
+    uart_out(UART_SCR, 0x5a);
+    uint8_t status2 = uart_in(UART_SCR);
+    uart_out(UART_SCR, scratch);
+    return status1 == 0xa5 && status2 == 0x5a ? "16450" : "8250";
+}
+
+/* Linux's autoconfig_16550a() with CONFIG_SERIAL_8250_16550A_VARIANTS, every probe for a
+ * relative of the 16550A in turn. */
+static const char *autoconfig_16550a(void)
+{
+    /* an EFR under DLAB: ST16C650V1 and kin (IIR, with its FIFO bits set, is not 0) */
+    uart_out(UART_LCR, UART_LCR_CONF_MODE_A);
+    if (uart_in(UART_EFR) == 0)
+        return "16650 or 16550A_FSL64";
+    /* an EFR under LCR 0xbf: StarTech, Exar, Oxford */
+    uart_out(UART_LCR, UART_LCR_CONF_MODE_B);
+    if (uart_in(UART_EFR) == 0)
+        return "EFRv2";
+    /* a National Semiconductor SuperIO: EXCR1 in bank 2 follows the LOOP bit */
+    uart_out(UART_LCR, 0);
+    uint8_t status1 = uart_in(UART_MCR);
+    uart_out(UART_LCR, 0xe0);
+    uint8_t status2 = uart_in(0x02);
+    if (!((status2 ^ status1) & UART_MCR_LOOP)) {
+        uart_out(UART_LCR, 0);
+        uart_out(UART_MCR, status1 ^ UART_MCR_LOOP);
+        uart_out(UART_LCR, 0xe0);
+        status2 = uart_in(0x02);
+        uart_out(UART_LCR, 0);
+        uart_out(UART_MCR, status1);
+        if ((status2 ^ status1) & UART_MCR_LOOP)
+            return "NS16550A";
+    }
+    /* a TI16750: IIR bit 5 with 64-byte mode asked for under DLAB */
+    uart_out(UART_LCR, 0);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR7_64BYTE);
+    status1 = uart_in(UART_IIR) & UART_IIR_FIFO_ENABLED_16750;
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    uart_out(UART_LCR, UART_LCR_CONF_MODE_A);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR7_64BYTE);
+    status2 = uart_in(UART_IIR) & UART_IIR_FIFO_ENABLED_16750;
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    uart_out(UART_LCR, 0);
+    if (status1 == UART_IIR_FIFO_ENABLED_16550A && status2 == UART_IIR_FIFO_ENABLED_16750)
+        return "16750";
+    /* an XScale: a writable IER bit 6 */
+    uint8_t iersave = uart_in(UART_IER);
+    uart_out(UART_IER, iersave & (uint8_t)~UART_IER_UUE);
+    if (!(uart_in(UART_IER) & UART_IER_UUE)) {
+        uart_out(UART_IER, iersave | UART_IER_UUE);
+        if (uart_in(UART_IER) & UART_IER_UUE)
+            return "XScale";
+    }
+    uart_out(UART_IER, iersave);
+    /* a U6 16550A: a 64-byte FIFO */
+    return size_fifo() == 64 ? "U6_16550A" : "16550A";
+}
+
+/* Linux's autoconfig() for a port without UPF_SKIP_TEST: the type it settles on. */
+static const char *autoconfig(void)
+{
+    uint8_t scratch = uart_in(UART_IER);
+    uart_out(UART_IER, 0);
+    uint8_t scratch2 = uart_in(UART_IER) & UART_IER_ALL_INTR;
+    uart_out(UART_IER, UART_IER_ALL_INTR);
+    uint8_t scratch3 = uart_in(UART_IER) & UART_IER_ALL_INTR;
+    uart_out(UART_IER, scratch);
+    if (scratch2 != 0 || scratch3 != UART_IER_ALL_INTR)
+        return "none: IER test failed";
+    uint8_t save_mcr = uart_in(UART_MCR), save_lcr = uart_in(UART_LCR);
+    uart_out(UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS);
+    uint8_t status1 = uart_in(UART_MSR) & UART_MSR_STATUS_BITS;
+    uart_out(UART_MCR, save_mcr);
+    if (status1 != (UART_MSR_DCD | UART_MSR_CTS))
+        return "none: LOOP test failed";
+    uart_out(UART_LCR, UART_LCR_CONF_MODE_B);
+    uart_out(UART_EFR, 0);
+    uart_out(UART_LCR, 0);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    const char *type;
+    switch (uart_in(UART_IIR) & UART_IIR_FIFO_ENABLED) {
+    case UART_IIR_FIFO_ENABLED_8250: type = autoconfig_8250(); break;
+    case UART_IIR_FIFO_ENABLED_16550: type = "16550"; break;
+    case UART_IIR_FIFO_ENABLED_16550A: type = autoconfig_16550a(); break;
+    default: type = "unknown"; break;
+    }
+    uart_out(UART_LCR, save_lcr);
+    /* reset the UART: MCR back, serial8250_clear_fifos, RX read, serial8250_clear_IER */
+    uart_out(UART_MCR, save_mcr);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
+    uart_out(UART_FCR, 0);
+    uart_in(UART_RX);
+    uart_out(UART_IER, 0);
+    return type;
+}
+
+static void linux_autoconfig_finds_a_16550a(void **state)
+{
+    (void)state;
+    /* as firmware or an early console left it: 8N1, DTR, RTS, OUT2 */
+    uart_out(UART_LCR, UART_LCR_WLEN8);
+    uart_out(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+    assert_string_equal(autoconfig(), "16550A");
+    assert_string_equal(out.buf, ""); /* not a byte of the probing reached the console */
+    assert_int_equal(uart_in(UART_LCR), UART_LCR_WLEN8);
+    assert_int_equal(uart_in(UART_MCR), UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+    assert_int_equal(uart_in(UART_IER), 0);
+    assert_int_equal(uart_in(UART_IIR), UART_IIR_NO_INT);
+    assert_int_equal(uart_in(UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+    assert_false(guest_serial_irq_level(&s));
+    /* and again from the zeroed reset state */
+    memset(&s, 0, sizeof(s));
+    assert_string_equal(autoconfig(), "16550A");
+    assert_string_equal(out.buf, "");
+}
+
+/* serial8250_do_startup and what follows it, on a 16550A with an IRQ: the THRE test, the TXEN
+ * test, then interrupt-driven receive and transmit as serial8250_handle_irq does them. */
+static void linux_startup_and_interrupt_driven_io(void **state)
+{
+    (void)state;
+    /* serial8250_clear_fifos, then "clear the interrupt registers" */
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
+    uart_out(UART_FCR, 0);
+    uart_in(UART_LSR);
+    uart_in(UART_RX);
+    uart_in(UART_IIR);
+    uart_in(UART_MSR);
+    assert_int_not_equal(uart_in(UART_LSR), 0xff); /* the "LSR safety check" */
+    /* UART_BUG_THRE test: THRE must be reasserted after IER is toggled */
+    uart_out(UART_IER, UART_IER_THRI);
+    uint8_t iir1 = uart_in(UART_IIR);
+    uart_out(UART_IER, 0);
+    uart_out(UART_IER, UART_IER_THRI);
+    uint8_t iir = uart_in(UART_IIR);
+    uart_out(UART_IER, 0);
+    assert_false(!(iir1 & UART_IIR_NO_INT) && (iir & UART_IIR_NO_INT));
+    assert_int_equal(iir1 & UART_IIR_NO_INT, 0);
+    /* OUT2 for the IRQ, then the UART_BUG_TXEN test: enabling THRI must interrupt */
+    uart_out(UART_LCR, UART_LCR_WLEN8);
+    uart_out(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+    uart_out(UART_IER, UART_IER_THRI);
+    uint8_t lsr = uart_in(UART_LSR);
+    iir = uart_in(UART_IIR);
+    uart_out(UART_IER, 0);
+    assert_false((lsr & UART_LSR_TEMT) && (iir & UART_IIR_NO_INT));
+    /* set_termios: FIFO at trigger level 8; the IER shadow RLSI | RDI */
+    uart_out(UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_R_TRIG_10);
+    uart_out(UART_IER, UART_IER_RLSI | UART_IER_RDI);
+    assert_false(guest_serial_irq_level(&s));
+    /* receive: the line rises with one byte; the handler drains while LSR says DR */
+    receive_all("ls\n");
+    assert_true(guest_serial_irq_level(&s));
+    assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_RDI);
+    char got[4] = "";
+    for (unsigned n = 0; uart_in(UART_LSR) & UART_LSR_DR; n++)
+        got[n] = (char)uart_in(UART_RX);
+    assert_string_equal(got, "ls\n");
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+    assert_false(guest_serial_irq_level(&s));
+    /* transmit: start_tx sets THRI, each THRE interrupt is answered with up to 16 bytes, and
+     * stop_tx clears THRI once there is nothing left */
+    const char *tx = "hello from an interrupt-driven 8250 driver\n";
+    uart_out(UART_IER, UART_IER_RLSI | UART_IER_RDI | UART_IER_THRI);
+    unsigned interrupts = 0;
+    while (guest_serial_irq_level(&s)) {
+        assert_int_equal(uart_in(UART_IIR), 0xc0 | UART_IIR_THRI);
+        interrupts++;
+        assert_int_equal(uart_in(UART_LSR) & UART_LSR_THRE, UART_LSR_THRE);
+        for (unsigned n = 0; n < 16 && *tx; n++)
+            uart_out(UART_TX, (uint8_t)*tx++);
+        if (!*tx)
+            uart_out(UART_IER, UART_IER_RLSI | UART_IER_RDI);
+    }
+    assert_int_equal(interrupts, 3); /* 43 bytes: 16 + 16 + 11 */
+    assert_int_equal(uart_in(UART_IIR), 0xc1);
+    assert_string_equal(out.buf, "[vcpu 0] hello from an interrupt-driven 8250 driver\n");
+}
+
+static void divisor_latch_round_trips(void **state)
+{
+    (void)state;
+    uart_out(UART_IER, UART_IER_RDI | UART_IER_RLSI);
+    uart_out(UART_LCR, UART_LCR_DLAB | UART_LCR_WLEN8);
+    uart_out(UART_DLL, 0x0c); /* 9600 baud */
+    uart_out(UART_DLM, 0x01);
+    assert_int_equal(uart_in(UART_DLL), 0x0c);
+    assert_int_equal(uart_in(UART_DLM), 0x01);
+    assert_true(guest_serial_receive(&s, 'z'));
+    assert_int_equal(uart_in(UART_DLL), 0x0c); /* DLL, not RBR: the byte stays */
+    uart_out(UART_LCR, UART_LCR_WLEN8);
+    assert_int_equal(uart_in(UART_IER), UART_IER_RDI | UART_IER_RLSI); /* untouched by DLM */
+    assert_int_equal(uart_in(UART_RX), 'z');
+    uart_out(UART_LCR, UART_LCR_DLAB);
+    assert_int_equal(uart_in(UART_DLL), 0x0c);
+    assert_int_equal(uart_in(UART_DLM), 0x01);
+    uart_out(UART_DLL, 0xff);
+    uart_out(UART_DLM, 0xff);
+    assert_int_equal(uart_in(UART_DLL), 0xff);
+    assert_int_equal(uart_in(UART_DLM), 0xff);
+    assert_string_equal(out.buf, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +928,18 @@ int main(void)
         cmocka_unit_test_setup(an_escape_is_never_split_between_pieces, setup),
         cmocka_unit_test_setup(each_line_reaches_the_sink_in_one_call, setup),
         cmocka_unit_test_setup(guest_text_write_splits_a_whole_text, setup),
+        cmocka_unit_test_setup(received_bytes_come_out_in_order_with_lsr_dr, setup),
+        cmocka_unit_test_setup(receiver_holds_16_bytes_in_fifo_mode_and_one_in_16450_mode, setup),
+        cmocka_unit_test_setup(fcr_empties_the_receiver, setup),
+        cmocka_unit_test_setup(iir_fifo_bits_follow_fcr_whatever_dlab, setup),
+        cmocka_unit_test_setup(iir_names_the_highest_priority_interrupt, setup),
+        cmocka_unit_test_setup(thre_interrupt_follows_16550_rules, setup),
+        cmocka_unit_test_setup(irq_line_is_pending_and_out2, setup),
+        cmocka_unit_test_setup(loopback_mirrors_mcr_in_msr, setup),
+        cmocka_unit_test_setup(loopback_sends_bytes_to_the_receiver, setup),
+        cmocka_unit_test_setup(linux_autoconfig_finds_a_16550a, setup),
+        cmocka_unit_test_setup(linux_startup_and_interrupt_driven_io, setup),
+        cmocka_unit_test_setup(divisor_latch_round_trips, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
