@@ -2,12 +2,18 @@
 
 #include "guest/x86.h"
 
+static bool apicvisor_at(uint32_t base)
+{
+    struct cpuid_regs r = cpuid(base, 0);
+    return r.ebx == APICVISOR_SIG_EBX && r.ecx == APICVISOR_SIG_ECX && r.edx == APICVISOR_SIG_EDX;
+}
+
+/* docs/hypercalls.md "Detection": at 40000000H, or at 40000100H behind KVM's signature. */
 bool hv_is_apicvisor(void)
 {
     if (!(cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR))
         return false;
-    struct cpuid_regs r = cpuid(APICVISOR_CPUID_BASE, 0);
-    return r.ebx == APICVISOR_SIG_EBX && r.ecx == APICVISOR_SIG_ECX && r.edx == APICVISOR_SIG_EDX;
+    return apicvisor_at(APICVISOR_CPUID_BASE) || apicvisor_at(APICVISOR_CPUID_BASE_KVM);
 }
 
 bool hv_signature(char out[13])

@@ -65,6 +65,7 @@ static struct cpuid_view view_of(const struct vcpu *v, bool in_vmcs)
         .invpcid = proc2 & CPU2_ENABLE_INVPCID,
         .tsc_adjust = true,
         .arch_capabilities = xapic_disabled(v->vm),
+        .kvm_signature = v->vm->opts->hv_signature == HV_SIGNATURE_KVM,
     };
 }
 

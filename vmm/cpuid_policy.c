@@ -127,6 +127,10 @@
 #define EBX_E8_WBNOINVD BIT(9)
 
 #define HYPERVISOR_LEAVES_END 0x50000000u /* 40000000H-4FFFFFFFH: reserved for hypervisors */
+#define KVM_CPUID_FEATURES    0x40000001u
+#define KVM_SIG_EBX           0x4b4d564bu /* "KVMK" */
+#define KVM_SIG_ECX           0x564b4d56u /* "VMKV" */
+#define KVM_SIG_EDX           0x0000004du /* "M\0\0\0" */
 #define EXTENDED_LEAVES_END   0x90000000u
 
 static void zero(struct cpuid_regs *r)
@@ -145,7 +149,8 @@ static bool leaf_offered(const struct cpuid_view *v, uint32_t leaf)
     if (leaf < APICVISOR_CPUID_BASE)
         return leaf <= min_u32(v->host_max_basic, CPUID_GUEST_MAX_BASIC);
     if (leaf < HYPERVISOR_LEAVES_END)
-        return leaf == APICVISOR_CPUID_BASE;
+        return leaf == APICVISOR_CPUID_BASE ||
+               (v->kvm_signature && (leaf == KVM_CPUID_FEATURES || leaf == APICVISOR_CPUID_BASE_KVM));
     if (leaf >= 0x80000000u && leaf < EXTENDED_LEAVES_END)
         return leaf <= min_u32(v->host_max_ext, CPUID_GUEST_MAX_EXTENDED);
     return false;
@@ -222,12 +227,23 @@ static void leaf_0x80000008(struct cpuid_regs *r)
     r->ecx = r->edx = 0;
 }
 
-static void signature(struct cpuid_regs *r)
+static void signature(struct cpuid_regs *r, uint32_t base)
 {
-    r->eax = APICVISOR_CPUID_BASE; /* the highest hypervisor leaf */
+    r->eax = base; /* the highest leaf of this hypervisor's range */
     r->ebx = APICVISOR_SIG_EBX;
     r->ecx = APICVISOR_SIG_ECX;
     r->edx = APICVISOR_SIG_EDX;
+}
+
+/* KVM's CPUID interface (Linux Documentation/virt/kvm/x86/cpuid.rst): "KVMKVMKVM\0\0\0", the
+ * highest leaf 40000001H, whose EAX (features) and EDX (hints) are 0: no kvmclock, no PV EOI,
+ * no PV IPIs, nothing that would need KVM's MSRs or hypercalls. */
+static void kvm_signature(struct cpuid_regs *r)
+{
+    r->eax = KVM_CPUID_FEATURES;
+    r->ebx = KVM_SIG_EBX;
+    r->ecx = KVM_SIG_ECX;
+    r->edx = KVM_SIG_EDX;
 }
 
 /* The leaves whose host answer is kept whole: cache and TLB descriptors (2), deterministic cache
@@ -267,7 +283,13 @@ void cpuid_guest_view(const struct cpuid_view *v, uint32_t leaf, uint32_t sublea
     case 0xb:
     case 0x1f: r->edx = v->apic_id; return; /* topology: EDX is the asking CPU's x2APIC ID */
     case 0xd: leaf_0xd(v, subleaf, r); return;
-    case APICVISOR_CPUID_BASE: signature(r); return;
+    case APICVISOR_CPUID_BASE:
+        if (v->kvm_signature)
+            kvm_signature(r);
+        else
+            signature(r, APICVISOR_CPUID_BASE);
+        return;
+    case APICVISOR_CPUID_BASE_KVM: signature(r, APICVISOR_CPUID_BASE_KVM); return;
     case 0x80000000u:
         r->eax = min_u32(r->eax, CPUID_GUEST_MAX_EXTENDED);
         r->ebx = r->ecx = r->edx = 0;

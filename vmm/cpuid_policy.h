@@ -43,6 +43,10 @@ struct cpuid_view {
     bool invpcid;            /* "enable INVPCID" is on: offer INVPCID (7:EBX[10]) */
     bool tsc_adjust;         /* IA32_TSC_ADJUST (0x3B) is emulated: 7:EBX[1] */
     bool arch_capabilities;  /* IA32_ARCH_CAPABILITIES (0x10A) is emulated: 7:EDX[29] */
+    /* hv_signature=kvm: 40000000H says "KVMKVMKVM" with 40000001H all zero (no paravirtual
+     * feature), apicvisor's own signature moves to 40000100H.  Linux trusts x2APIC without
+     * interrupt remapping only under a hypervisor it knows (x86_init.hyper.x2apic_available). */
+    bool kvm_signature;
 };
 
 /* CPUID.1:EBX[23:16] for these APIC IDs: the IDs a package must be able to address, the smallest

@@ -25,6 +25,10 @@ static const char *const apicv_names[] = {
     [APICV_OFF] = "off", [APICV_TPR] = "tpr", [APICV_VID] = "vid", [APICV_FULL] = "full", [APICV_AUTO] = "auto", 0,
 };
 
+static const char *const hv_signature_names[] = {
+    [HV_SIGNATURE_APICVISOR] = "apicvisor", [HV_SIGNATURE_KVM] = "kvm", 0,
+};
+
 static const char *const dump_names[] = {
     [DUMP_NONE] = "none", [DUMP_ENTRY] = "entry", [DUMP_POWEROFF] = "poweroff", [DUMP_ALL] = "all", 0,
 };
@@ -47,12 +51,14 @@ static const struct opt_desc opt_table[] = {
     OPT("mem", OPT_UINT, mem_mib, 16, 3072, 0, 0),
     OPT("guest", OPT_STRING, guest, 0, 0, 0, 0),
     OPT("guest_cmdline", OPT_STRING, guest_cmdline, 0, 0, 0, 0),
+    OPT("initrd", OPT_STRING, initrd, 0, 0, 0, 0),
     OPT("x2apic", OPT_ENUM, x2apic, 0, 0, x2apic_names, "auto, on, off, only"),
     OPT("dump", OPT_ENUM, dump, 0, 0, dump_names, "none, entry, poweroff, all"),
     OPT("test_crash", OPT_ENUM, test_crash, 0, 0, test_crash_names, "none, last-vcpu"),
     OPT("host_x2apic", OPT_ENUM, host_x2apic, 0, 0, host_x2apic_names, "off, on"),
     OPT("preemption_timer", OPT_ENUM, preemption_timer, 0, 0, preemption_timer_names, "auto, off"),
     OPT("apicv", OPT_ENUM, apicv, 0, 0, apicv_names, "auto, full, vid, tpr, off"),
+    OPT("hv_signature", OPT_ENUM, hv_signature, 0, 0, hv_signature_names, "apicvisor, kvm"),
 };
 
 static const char *enum_name(const char *const *names, unsigned count, unsigned v)
@@ -226,6 +232,8 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
         fmt_format(sink, ctx, "vcpus=all");
     fmt_format(sink, ctx, " mem=%u guest=%s guest_cmdline=\"%s\" x2apic=%s dump=%s", o->mem_mib, o->guest,
                o->guest_cmdline, x2apic_policy_name(o->x2apic), dump_policy_name(o->dump));
+    if (o->initrd[0])
+        fmt_format(sink, ctx, " initrd=%s", o->initrd);
     if (o->test_crash != TEST_CRASH_NONE)
         fmt_format(sink, ctx, " test_crash=%s", test_crash_names[o->test_crash]);
     if (o->host_x2apic != HOST_X2APIC_OFF)
@@ -234,4 +242,6 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
         fmt_format(sink, ctx, " preemption_timer=%s", preemption_timer_names[o->preemption_timer]);
     if (o->apicv != APICV_AUTO)
         fmt_format(sink, ctx, " apicv=%s", apicv_names[o->apicv]);
+    if (o->hv_signature != HV_SIGNATURE_APICVISOR)
+        fmt_format(sink, ctx, " hv_signature=%s", hv_signature_names[o->hv_signature]);
 }

@@ -43,25 +43,34 @@ enum preemption_timer_use {
     PREEMPTION_TIMER_OFF,
 };
 
+/* hv_signature=: what CPUID 40000000H says (vmm/cpuid_policy.h kvm_signature). */
+enum hv_signature {
+    HV_SIGNATURE_APICVISOR, /* "ApicvisorVMM" at 40000000H */
+    HV_SIGNATURE_KVM,       /* KVM's signature there, no paravirtual features; ours at 40000100H */
+};
+
 /* The parser stores enum options through an unsigned. */
 _Static_assert(sizeof(enum x2apic_policy) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum dump_policy) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum test_crash) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum host_x2apic) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum apicv_level) == sizeof(unsigned), "enum options are unsigned-sized");
+_Static_assert(sizeof(enum hv_signature) == sizeof(unsigned), "enum options are unsigned-sized");
 _Static_assert(sizeof(enum preemption_timer_use) == sizeof(unsigned), "enum options are unsigned-sized");
 
 struct options {
     unsigned vcpus;              /* 0: one vCPU per CPU */
     unsigned mem_mib;            /* guest RAM */
     char guest[128];             /* guest kernel path on the ESP */
-    char guest_cmdline[256];     /* Multiboot command line for the guest */
+    char guest_cmdline[256];     /* the guest's command line (Multiboot or Linux) */
+    char initrd[128];            /* a Linux guest's initrd on the ESP (empty: none) */
     enum x2apic_policy x2apic;
     enum dump_policy dump;
     enum test_crash test_crash;
     enum host_x2apic host_x2apic;
     enum preemption_timer_use preemption_timer;
     enum apicv_level apicv;      /* APICV_AUTO: the highest level the CPU allows */
+    enum hv_signature hv_signature;
 };
 
 void options_defaults(struct options *o);

@@ -10,6 +10,7 @@
 #define APICVISOR_HYPERCALL_H
 
 #define APICVISOR_CPUID_BASE      0x40000000u
+#define APICVISOR_CPUID_BASE_KVM  0x40000100u /* with hv_signature=kvm: KVM's signature is at the base */
 #define APICVISOR_CPUID_SIGNATURE "ApicvisorVMM"
 #define APICVISOR_SIG_EBX         0x63697041u /* "Apic" */
 #define APICVISOR_SIG_ECX         0x6f736976u /* "viso" */

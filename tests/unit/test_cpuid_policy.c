@@ -560,18 +560,23 @@ static void leaf_0x80000005_and_7_and_8(void **state)
 }
 
 /* --- hypervisor leaves ------------------------------------------------------------------------ */
-static void signature_leaf_spells_apicvisorvmm(void **state)
+/* The signature as bytes: little-endian register bytes, EBX then ECX then EDX. */
+static void signature_bytes(struct cpuid_regs r, uint8_t sig[12])
 {
-    (void)state;
-    struct cpuid_view v = plain();
-    struct cpuid_regs r = ask(&v, 0x40000000u, 0, zeros);
-    /* little-endian register bytes, EBX then ECX then EDX */
-    uint8_t sig[12];
     for (int i = 0; i < 4; i++) {
         sig[i] = (uint8_t)(r.ebx >> (8 * i));
         sig[4 + i] = (uint8_t)(r.ecx >> (8 * i));
         sig[8 + i] = (uint8_t)(r.edx >> (8 * i));
     }
+}
+
+static void signature_leaf_spells_apicvisorvmm(void **state)
+{
+    (void)state;
+    struct cpuid_view v = plain();
+    struct cpuid_regs r = ask(&v, 0x40000000u, 0, zeros);
+    uint8_t sig[12];
+    signature_bytes(r, sig);
     assert_memory_equal(sig, "ApicvisorVMM", 12);
     /* by hand: 'A' 0x41 'p' 0x70 'i' 0x69 'c' 0x63 */
     assert_int_equal(r.ebx, 0x63697041);
@@ -589,6 +594,24 @@ static void hypervisor_leaves_above_the_base_are_zero(void **state)
                                        0x40000101u, 0x4fffffffu };
     for (size_t i = 0; i < COUNT(leaves); i++)
         assert_regs(ask(&v, leaves[i], 0, ones), 0, 0, 0, 0);
+}
+
+/* hv_signature=kvm: KVM's signature and an all-zero feature leaf, ours one range up. */
+static void kvm_signature_with_no_features(void **state)
+{
+    (void)state;
+    struct cpuid_view v = plain();
+    v.kvm_signature = true;
+    struct cpuid_regs r = ask(&v, 0x40000000u, 0, zeros);
+    uint8_t sig[12];
+    signature_bytes(r, sig);
+    assert_memory_equal(sig, "KVMKVMKVM\0\0\0", 12);
+    assert_int_equal(r.eax, 0x40000001u); /* the highest KVM leaf */
+    assert_regs(ask(&v, 0x40000001u, 0, ones), 0, 0, 0, 0); /* no paravirtual features, no hints */
+    r = ask(&v, 0x40000100u, 0, zeros);
+    assert_int_equal(r.eax, 0x40000100u);
+    assert_int_equal(r.ebx, 0x63697041); /* "Apic" */
+    assert_regs(ask(&v, 0x40000101u, 0, ones), 0, 0, 0, 0);
 }
 
 int main(void)
@@ -622,6 +645,7 @@ int main(void)
         cmocka_unit_test(leaf_0x80000001_keeps_the_intel_features),
         cmocka_unit_test(leaf_0x80000005_and_7_and_8),
         cmocka_unit_test(signature_leaf_spells_apicvisorvmm),
+        cmocka_unit_test(kvm_signature_with_no_features),
         cmocka_unit_test(hypervisor_leaves_above_the_base_are_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
