@@ -79,6 +79,28 @@ static void park_unused_cpus(const struct cpu_list *cpus, const struct boot_info
     fmt_format(console_lines_sink, &out, " parked by INIT in wait-for-SIPI\n");
 }
 
+/* A file the option `path` names on the ESP (an ASCII path), read before ExitBootServices. */
+static EFI_STATUS read_guest_file(EFI_HANDLE image, const char *path, const char *what, const void **data,
+                                  uint64_t *size)
+{
+    CHAR16 wide[128];
+    UINTN i = 0;
+    for (; path[i] && i + 1 < sizeof(wide) / sizeof(wide[0]); i++)
+        wide[i] = (CHAR16)(unsigned char)path[i];
+    wide[i] = 0;
+    void *buf = NULL;
+    UINTN len = 0;
+    EFI_STATUS st = esp_read_file(image, wide, &buf, &len);
+    if (EFI_ERROR(st)) {
+        kprintf("handover: cannot read the %s '%s' (status 0x%lx)\n", what, path, (unsigned long)st);
+        return st;
+    }
+    *data = buf;
+    *size = len;
+    kprintf("handover: %s %s, %lu bytes\n", what, path, (unsigned long)len);
+    return EFI_SUCCESS;
+}
+
 static void enter_vmm(void *arg)
 {
     vmm_main(arg);
@@ -108,19 +130,11 @@ EFI_STATUS handover(EFI_HANDLE image, const struct options *opts, const struct c
     bi->have_s5 = acpi_find_s5(find_rsdp(), &bi->s5);
     if (!bi->have_s5)
         kprintf("handover: no ACPI S5 information; power-off will use the emulator ports only\n");
-    CHAR16 guest_path[sizeof(opts->guest)];
-    for (UINTN i = 0; i < sizeof(opts->guest); i++)
-        guest_path[i] = (CHAR16)(unsigned char)opts->guest[i];
-    void *guest = NULL;
-    UINTN guest_size = 0;
-    st = esp_read_file(image, guest_path, &guest, &guest_size);
-    if (EFI_ERROR(st)) {
-        kprintf("handover: cannot read the guest kernel '%s' (status 0x%lx)\n", opts->guest, (unsigned long)st);
+    st = read_guest_file(image, opts->guest, "guest kernel", &bi->guest_image, &bi->guest_size);
+    if (!EFI_ERROR(st) && opts->initrd[0])
+        st = read_guest_file(image, opts->initrd, "initrd", &bi->initrd_image, &bi->initrd_size);
+    if (EFI_ERROR(st))
         return st;
-    }
-    bi->guest_image = guest;
-    bi->guest_size = guest_size;
-    kprintf("handover: guest kernel %s, %lu bytes\n", opts->guest, (unsigned long)guest_size);
     bi->tsc_khz = measure_tsc_khz();
     kprintf("handover: TSC %lu kHz, AP trampoline at 0x%lx, ACPI PM1a_CNT 0x%x SLP_TYPa %u\n",
             (unsigned long)bi->tsc_khz, (unsigned long)tramp, bi->s5.pm1a_cnt, bi->s5.slp_typa);

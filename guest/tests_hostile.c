@@ -379,13 +379,15 @@ static void do_port_read(struct hostile_cpu *h)
 static bool port_write_ok(uint16_t port, unsigned size)
 {
     for (unsigned p = port; p < port + size; p++) {
-        if (p == 0xf4 || p == 0x8900 || (p >= 0x3f8 && p <= 0x3ff) || (p >= 0x40 && p <= 0x43) || p == 0x61)
+        if (p == 0xf4 || p == 0x8900 || (p >= 0x3f8 && p <= 0x3ff) || (p >= 0x40 && p <= 0x43) || p == 0x61 ||
+            (p >= 0x600 && p <= 0x60b)) /* ACPI PM1: SLP_EN with S5 powers off, as it should */
             return false;
     }
     return true;
 }
 
-/* Under apicvisor only: every port but the ones above is an empty bus there.  Natively random
+/* Under apicvisor only: the ports above are left alone; the others are an empty bus or devices
+ * that take any value (docs/hypercalls.md "What a guest sees").  Natively random
  * writes reach real devices (reset control, PCI configuration, ACPI). */
 static void do_port_write(struct hostile_cpu *h)
 {

@@ -253,9 +253,12 @@ struct vlapic_outcome vlapic_write(struct vlapic *vl, uint32_t offset, uint64_t 
         return done();
     /* With virtual-interrupt delivery the CPU does these three itself (SDM 30.1.2-3, 30.5) and
      * they never come here; at apicv=tpr/off the model does what the APIC would. */
-    case APIC_EOI:
-        vlapic_eoi(vl->page);
-        return done();
+    case APIC_EOI: {
+        int vector = vlapic_eoi(vl->page);
+        if (vector < 0)
+            return done();
+        return (struct vlapic_outcome){ .result = VLAPIC_EOI, .eoi_vector = (uint8_t)vector };
+    }
     case APIC_TPR:
         vlapic_set_tpr(vl->page, v32);
         return done();

@@ -36,11 +36,13 @@ enum vlapic_result {
     VLAPIC_DONE,      /* nothing more to do */
     VLAPIC_GP,        /* inject #GP(0) (x2APIC: read-only/invalid register, reserved bits) */
     VLAPIC_SEND_IPI,  /* an ICR write: `ipi` says what to send */
+    VLAPIC_EOI,       /* an EOI (apicv=tpr/off) ended `eoi_vector`: level-triggered ones go on */
 };
 
 struct vlapic_outcome {
     enum vlapic_result result;
     struct icr_decision ipi;
+    uint8_t eoi_vector;
 };
 
 void vlapic_init(struct vlapic *vl, struct vapic_page *page, uint32_t apic_id, enum lapic_mode mode);

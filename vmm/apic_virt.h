@@ -11,6 +11,11 @@ bool apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val, bool *gp);
 bool apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val, bool *gp);
 
 enum exit_action handle_apic_write(struct vcpu *v);
+enum exit_action handle_virtualized_eoi(struct vcpu *v);
+
+/* A device interrupt message (vmm/platform.h: the I/O APIC's): delivered to the local APICs its
+ * 8-bit destination names, as a fixed or lowest-priority interrupt, NMI or INIT. */
+void apic_deliver_msg(struct vm *vm, uint32_t dest, bool logical, uint8_t delivery_mode, uint8_t vector);
 
 /* Whether gpa is this vCPU's xAPIC page with nothing virtualizing it (apicv=off: no
  * APIC-access page), and the emulation of the access that caused an EPT violation there. */

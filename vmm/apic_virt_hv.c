@@ -12,7 +12,9 @@
 #include "vlapic/mmio.h"
 #include "vmm/vcpu_events.h"
 #include "vmm/host/lapic.h"
+#include "vmm/host/percpu.h"
 #include "vmm/mem_emul.h"
+#include "vmm/platform.h"
 #include "lib/msr.h"
 #include "vmm/host/tsc.h"
 #include "vmx/tlb.h"
@@ -178,11 +180,10 @@ static uint32_t apic_id_of(const struct vcpu *t)
     return vapic_read(page_of((struct vcpu *)t), APIC_ID) >> 24;
 }
 
-static void send_ipi(struct vcpu *src, const struct icr_decision *d)
+static void send_ipi_from(struct vm *vm, struct vcpu *src, const struct icr_decision *d)
 {
     if (d->verdict != ICR_SEND)
         return;
-    struct vm *vm = src->vm;
     struct apic_target targets[APICVISOR_MAX_CPUS];
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *t = &vm->vcpus[i];
@@ -199,13 +200,51 @@ static void send_ipi(struct vcpu *src, const struct icr_decision *d)
             deliver_one(src, &vm->vcpus[i], &d->ipi);
 }
 
+static void send_ipi(struct vcpu *src, const struct icr_decision *d)
+{
+    send_ipi_from(src->vm, src, d);
+}
+
+/* A device interrupt from the I/O APIC (its 8-bit xAPIC-format destination: there is no
+ * interrupt remapping), raised by the vCPU whose exit is being handled on this CPU: routed like
+ * an IPI from it, so that it goes into that vCPU's own IRR directly when it is a target (a
+ * posted-interrupt notification to itself would be taken right after the next entry, and
+ * Bochs 3.1 takes it even with IF=0: docs/design.md, platform deviations), posted to the others. */
+void apic_deliver_msg(struct vm *vm, uint32_t dest, bool logical, uint8_t delivery_mode, uint8_t vector)
+{
+    struct icr_decision d = {
+        .verdict = ICR_SEND,
+        .ipi = { .vector = vector, .delivery = (enum apic_delivery_mode)delivery_mode, .logical = logical,
+                 .level_assert = true, .shorthand = APIC_SH_NONE, .dest = dest, .x2apic = false },
+    };
+    send_ipi_from(vm, &vm->vcpus[this_cpu()->cpu], &d);
+}
+
+/* Whether vector is a level-triggered device interrupt, whose EOI the I/O APIC must see. */
+static bool level_triggered(const struct vm *vm, uint8_t vector)
+{
+    uint64_t bitmap[4] = { 0 };
+    platform_eoi_exit_vectors(vm, bitmap);
+    return bitmap[vector / 64] & (1ull << (vector % 64));
+}
+
 static bool apply_outcome(struct vcpu *v, struct vlapic_outcome o)
 {
     if (o.result == VLAPIC_GP)
         return false;
     if (o.result == VLAPIC_SEND_IPI)
         send_ipi(v, &o.ipi);
+    if (o.result == VLAPIC_EOI && level_triggered(v->vm, o.eoi_vector))
+        platform_eoi(v, o.eoi_vector);
     return true;
+}
+
+/* SDM 29.1.4: with virtual-interrupt delivery, the EOI of a vector set in the EOI-exit bitmap
+ * (a level-triggered device interrupt) exits after the CPU updated ISR and PPR. */
+enum exit_action handle_virtualized_eoi(struct vcpu *v)
+{
+    platform_eoi(v, (uint8_t)vmread_natural(EXIT_QUALIFICATION));
+    return EXIT_RESUME;
 }
 
 /* --- MSR accesses ------------------------------------------------------------------------------- */
@@ -422,9 +461,8 @@ static void inject_pending_nmi(struct vcpu *v)
 /* Without a VMX-preemption timer this CPU's own LAPIC timer stands in: armed at the deadline
  * (a guest-TSC value: the host's is that minus the TSC offset), it interrupts the guest however
  * it waits (spinning with IF=0, halted), and wakes a vCPU parked in the hypervisor. */
-static void program_host_timer(struct vcpu *v)
+static void program_host_timer(struct vcpu *v, uint64_t deadline)
 {
-    uint64_t deadline = v->vlapic.timer_deadline;
     uint64_t host = deadline ? deadline - v->tsc_offset : 0;
     if (deadline && !host)
         host = 1; /* 0 would disarm: due at once */
@@ -434,14 +472,14 @@ static void program_host_timer(struct vcpu *v)
     }
 }
 
-static void program_timer(struct vcpu *v, uint64_t now)
+/* deadline: the guest TSC of the next LAPIC timer or device event (0: none). */
+static void program_timer(struct vcpu *v, uint64_t now, uint64_t deadline)
 {
     if (v->vm->timer == VM_TIMER_HOST_LAPIC)
-        program_host_timer(v);
+        program_host_timer(v, deadline);
     if (v->vm->timer != VM_TIMER_PREEMPTION)
         return;
     uint32_t pin = vmread32(PIN_BASED_VM_EXEC_CONTROL);
-    uint64_t deadline = v->vlapic.timer_deadline;
     uint32_t want = deadline ? pin | PIN_VMX_PREEMPTION_TIMER : pin & ~PIN_VMX_PREEMPTION_TIMER;
     if (want != pin)
         vmwrite32(PIN_BASED_VM_EXEC_CONTROL, want);
@@ -492,6 +530,26 @@ static void inject_interrupt(struct vcpu *v)
         vmwrite32(TPR_THRESHOLD, vlapic_tpr_threshold(page));
 }
 
+/* SDM 29.1.4: the EOI-exit bitmap names the level-triggered device vectors, whose EOIs must
+ * reach the I/O APIC; reloaded when the platform says they changed. */
+static void load_eoi_exit_bitmap(struct vcpu *v)
+{
+    uint64_t bitmap[4] = { 0 };
+    uint32_t generation = platform_eoi_exit_vectors(v->vm, bitmap);
+    if (generation == v->eoi_exit_generation)
+        return;
+    v->eoi_exit_generation = generation;
+    vmwrite64(EOI_EXIT_BITMAP0, bitmap[0]);
+    vmwrite64(EOI_EXIT_BITMAP1, bitmap[1]);
+    vmwrite64(EOI_EXIT_BITMAP2, bitmap[2]);
+    vmwrite64(EOI_EXIT_BITMAP3, bitmap[3]);
+}
+
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+    return !a ? b : !b ? a : a < b ? a : b;
+}
+
 /* With virtual-interrupt delivery: RVI, and waking a halted vCPU that has an interrupt. */
 static void request_virtual_interrupt(struct vcpu *v)
 {
@@ -505,6 +563,7 @@ static void request_virtual_interrupt(struct vcpu *v)
 
 void apic_prepare_entry(struct vcpu *v)
 {
+    uint64_t device_deadline = platform_poll(v);
     uint64_t now = guest_tsc(v);
     int timer_vector = vlapic_timer_poll(&v->vlapic, now);
     if (timer_vector >= 0)
@@ -518,9 +577,11 @@ void apic_prepare_entry(struct vcpu *v)
      * leave that notification to find an empty PIR, which Bochs 3.1 turns into a bogus virtual
      * interrupt 255 (its RVI update takes the highest VIRR bit, -1 when there is none). */
     inject_pending_nmi(v); /* an NMI goes before an external interrupt (SDM 6.9) */
-    if (has_vid(v))
+    if (has_vid(v)) {
+        load_eoi_exit_bitmap(v);
         request_virtual_interrupt(v);
-    else
+    } else {
         inject_interrupt(v);
-    program_timer(v, now);
+    }
+    program_timer(v, now, earlier(v->vlapic.timer_deadline, device_deadline));
 }

@@ -22,6 +22,8 @@ struct boot_info {
     uint64_t tsc_khz;         /* measured against the firmware's Stall() */
     const void *guest_image;  /* the guest kernel file, read before ExitBootServices */
     uint64_t guest_size;
+    const void *initrd_image; /* initrd=, read likewise (NULL: none) */
+    uint64_t initrd_size;
 };
 
 /* The hypervisor after handover; runs on the BSP on a hypervisor stack, never returns. */

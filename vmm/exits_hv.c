@@ -8,6 +8,7 @@
 #include "vmm/exit_names.h"
 #include "vmm/hypercall.h"
 #include "vmm/mem_emul.h"
+#include "vmm/platform.h"
 #include "vmm/host/lapic.h"
 #include "lib/msr.h"
 #include "vmm/host/percpu.h"
@@ -207,11 +208,10 @@ static enum exit_action handle_io(struct vcpu *v)
         kprintf("vcpu %u: string I/O on port 0x%x is not emulated\n", v->id, port);
         return exit_stop(v, "string I/O");
     }
-    if (guest_serial_claims(port)) {
+    uint32_t value = (uint32_t)*rax;
+    if (platform_io(v, port, size, in, &value)) {
         if (in)
-            *rax = (*rax & ~0xffull) | guest_serial_read(&v->serial, port);
-        else
-            guest_serial_write(&v->serial, port, (uint8_t)*rax, v->id, guest_line_sink, 0);
+            *rax = size == 4 ? value : (*rax & ~((1ull << (size * 8)) - 1)) | (value & ((1u << (size * 8)) - 1));
         return skip_instruction();
     }
     if (!in && port == PORT_QEMU_DEBUG_EXIT) {
@@ -229,6 +229,16 @@ static enum exit_action handle_io(struct vcpu *v)
 }
 
 /* --- faults in the guest's physical address space ---------------------------------------------- */
+static uint64_t device_load(struct vcpu *v, unsigned size)
+{
+    return platform_mmio_read(v, vmread64(GUEST_PHYSICAL_ADDRESS), size);
+}
+
+static void device_store(struct vcpu *v, unsigned size, uint64_t value)
+{
+    platform_mmio_write(v, vmread64(GUEST_PHYSICAL_ADDRESS), size, value);
+}
+
 static uint64_t unclaimed_load(struct vcpu *v, unsigned size)
 {
     (void)v;
@@ -248,6 +258,8 @@ static enum exit_action handle_ept_violation(struct vcpu *v)
                           !(vmread32(IDT_VECTORING_INFO) & INTR_INFO_VALID);
     if (by_instruction && apic_mmio_claims(v, gpa))
         return apic_mmio_ept_violation(v, q & 2);
+    if (by_instruction && platform_mmio_claims(v->vm, gpa) && mem_emulate(v, q & 2, device_load, device_store))
+        return EXIT_RESUME;
     if (by_instruction && mem_emulate(v, q & 2, unclaimed_load, 0))
         return EXIT_RESUME;
     kprintf("vcpu %u: EPT violation: %s at guest-physical 0x%lx (rip 0x%lx): not guest RAM\n", v->id,
@@ -323,6 +335,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_COUNT] = {
     [EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_window,
     [EXIT_REASON_APIC_ACCESS] = handle_apic_access,
     [EXIT_REASON_APIC_WRITE] = handle_apic_write,
+    [EXIT_REASON_VIRTUALIZED_EOI] = handle_virtualized_eoi,
     [EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 };
 

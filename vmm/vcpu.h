@@ -8,7 +8,6 @@
 #include "vlapic/mode.h"
 #include "vlapic/pi_desc.h"
 #include "vlapic/vlapic.h"
-#include "vmm/dev/guest_serial.h"
 #include "vmm/exit_stats.h"
 #include "vmm/linux_boot.h"
 #include "vmm/options.h"
@@ -74,8 +73,8 @@ struct vcpu {
     uint64_t tsc_offset;             /* guest TSC = host TSC + this (TSC_OFFSET) */
     uint64_t tsc_adjust;             /* IA32_TSC_ADJUST as the guest sees it */
     uint64_t host_timer;             /* the host TSC this CPU's LAPIC timer is armed at (0: not) */
+    uint32_t eoi_exit_generation;    /* of the EOI-exit bitmap in its VMCS (platform_eoi_exit_vectors) */
     uint64_t msr_bitmap;
-    struct guest_serial serial;
     uint64_t exits[EXIT_REASON_COUNT];
     struct exit_stats stats;         /* count and cycles from exit to next entry, per reason */
 };
@@ -102,6 +101,7 @@ struct vm {
     uint32_t host_max_basic, host_max_ext; /* the host's highest CPUID leaves, read once */
     unsigned nvcpus;
     struct vcpu *vcpus;
+    struct platform *platform;    /* the devices around the vCPUs (vmm/platform.h) */
     bool linux_guest;             /* the guest is a Linux bzImage (else a Multiboot kernel) */
     uint32_t entry, multiboot_info; /* where vCPU 0 starts a Multiboot kernel */
     struct linux_load linux_boot; /* how vCPU 0 starts a Linux kernel */

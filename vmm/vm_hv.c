@@ -15,6 +15,7 @@
 #include "vmm/exits.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/multiboot.h"
+#include "vmm/platform.h"
 #include "vmx/vmcs_access.h"
 #include "vmm/vmcs_setup.h"
 #include "lib/cpu.h"
@@ -24,9 +25,6 @@
 #define PI_NOTIFICATION_VECTOR 0xf2
 #define LAPIC_MIN_PERIOD_US 200     /* the shortest periodic LAPIC timer interval (KVM's default) */ /* above every vector the guest's devices could use */
 #define VMX_MISC_PREEMPTION_SHIFT 0x1full
-/* Ports the guest may use directly: the PIT and its gate (port 0x61) for timing; the host
- * does not use them after handover. */
-static const uint16_t passthrough_ports[] = { 0x40, 0x41, 0x42, 0x43, 0x61 };
 
 static struct pmem *pm;
 static struct vcpu vcpu_table[APICVISOR_MAX_CPUS];
@@ -112,9 +110,6 @@ static int create_io_bitmaps(struct vm *vm)
     /* SDM 25.6.4: bitmap A covers ports 0-0x7fff, B 0x8000-0xffff; a 1 bit exits. */
     memset((void *)vm->io_bitmap_a, 0xff, PAGE_SIZE);
     memset((void *)vm->io_bitmap_b, 0xff, PAGE_SIZE);
-    uint8_t *a = (uint8_t *)vm->io_bitmap_a;
-    for (unsigned i = 0; i < sizeof(passthrough_ports) / sizeof(passthrough_ports[0]); i++)
-        a[passthrough_ports[i] / 8] &= (uint8_t)~(1u << (passthrough_ports[i] % 8));
     return 0;
 }
 
@@ -147,15 +142,14 @@ static int create_vcpu(struct vm *vm, struct vcpu *v, unsigned id, uint32_t apic
 
 /* The guest= file by its format: a Linux bzImage (the Linux boot protocol, vmm/linux_boot.c) or
  * a Multiboot kernel (vmm/multiboot.c).  guest_cmdline= is its command line. */
-static int load_guest(struct vm *vm, const struct boot_info *bi, enum lapic_mode mode)
+static int load_guest(struct vm *vm, const struct boot_info *bi, enum lapic_mode mode, uint64_t rsdp)
 {
     char err[160];
     uint8_t *ram = (uint8_t *)vm->ram_hpa;
-    vm->linux_guest = linux_is_bzimage(bi->guest_image, bi->guest_size);
     if (vm->linux_guest) {
         struct linux_load *l = &vm->linux_boot;
-        if (linux_load(bi->guest_image, bi->guest_size, 0, 0, vm->opts->guest_cmdline, ram, vm->ram_size, 0, l, err,
-                       sizeof(err))) {
+        if (linux_load(bi->guest_image, bi->guest_size, bi->initrd_image, bi->initrd_size, vm->opts->guest_cmdline,
+                       ram, vm->ram_size, rsdp, l, err, sizeof(err))) {
             kprintf("vm: cannot load the Linux kernel %s: %s\n", vm->opts->guest, err);
             return -1;
         }
@@ -163,7 +157,14 @@ static int load_guest(struct vm *vm, const struct boot_info *bi, enum lapic_mode
                 "0x%lx, %u vCPUs, LAPIC starts in %s mode\n", vm->opts->guest, l->version >> 8, l->version & 0xff,
                 (unsigned long)l->kernel_addr, (unsigned long)l->kernel_end, l->entry64 ? "64-bit" : "32-bit",
                 (unsigned long)l->entry, (unsigned long)l->boot_params, vm->nvcpus, lapic_mode_name(mode));
+        if (l->initrd_size)
+            kprintf("vm: initrd %s at 0x%lx, %lu bytes\n", vm->opts->initrd, (unsigned long)l->initrd_addr,
+                    (unsigned long)l->initrd_size);
         return 0;
+    }
+    if (bi->initrd_image) {
+        kprintf("vm: option 'initrd': %s is a Multiboot kernel; initrd= is for a Linux bzImage\n", vm->opts->guest);
+        return -1;
     }
     struct multiboot_load mb;
     if (multiboot_load(bi->guest_image, bi->guest_size, ram, vm->ram_size, vm->opts->guest_cmdline, &mb, err,
@@ -243,7 +244,11 @@ int vm_create(struct vm *vm, struct boot_info *bi)
         }
     }
     cpu_state_init_vm(vm);
-    return load_guest(vm, bi, mode);
+    uint64_t rsdp = 0;
+    vm->linux_guest = linux_is_bzimage(bi->guest_image, bi->guest_size);
+    if (platform_init(vm, &rsdp))
+        return -1;
+    return load_guest(vm, bi, mode, rsdp);
 }
 
 /* Runs the current VMCS until the vCPU stops: its events first, then (unless it is parked) one
@@ -381,7 +386,7 @@ void vm_report(struct vm *vm)
     wait_for_vcpus(vm, 0);
     for (unsigned i = 0; i < vm->nvcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        guest_serial_flush(&v->serial, v->id, guest_line_sink, 0);
+        platform_com1_flush(v);
         uint64_t total = 0;
         for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
             total += v->exits[r];

@@ -83,9 +83,12 @@ main:
     cmp al, 0xff
     jne fail
     mov dword [step], 7
-    mov eax, [XAPIC + 0x20]                             ; the xAPIC ID, from the virtual-APIC page
-    mov dword [XAPIC + 0x20], 0x55000000                ; read-only here: ignored
-    cmp eax, [XAPIC + 0x20]
+    mov ebx, [XAPIC + 0x20]                             ; the xAPIC ID, from the virtual-APIC page
+    mov dword [XAPIC + 0x20], 0x55abcdef                ; writable in xAPIC mode (SDM 11.4.6),
+    cmp dword [XAPIC + 0x20], 0x55000000                ; bits 31:24 only
+    jne fail
+    mov [XAPIC + 0x20], ebx                             ; its own ID back
+    cmp ebx, [XAPIC + 0x20]
     jne fail
     mov dword [step], 8
     mov dword [XAPIC + 0xf0], 0x1ff                     ; software-enable the APIC

@@ -112,8 +112,10 @@ static void test_model_writes_eoi_tpr_and_self_ipi(void **state)
     request(0x52);
     vlapic_ack(&page, 0x52);
     struct vlapic_outcome o = vlapic_write(&vl, 0x0b0, 0, 0);
-    assert_int_equal(o.result, VLAPIC_DONE);
+    assert_int_equal(o.result, VLAPIC_EOI);
+    assert_int_equal(o.eoi_vector, 0x52);
     assert_int_equal(raw(0x100 + 2 * 16), 0);
+    assert_int_equal(vlapic_write(&vl, 0x0b0, 0, 0).result, VLAPIC_DONE); /* nothing in service */
     vlapic_write(&vl, 0x080, 0x20, 0);
     assert_int_equal(raw(0x080), 0x20);
     assert_int_equal(raw(0x0a0), 0x20);

@@ -12,6 +12,8 @@ static inline uint64_t rdtsc(void)
 }
 
 void tsc_set_khz(uint64_t khz);
+/* The TSC's rate in kHz, as calibrated (1 GHz until then). */
+uint64_t tsc_get_khz(void);
 void udelay(uint64_t us);
 /* TSC ticks in `us` microseconds. */
 uint64_t tsc_us_to_ticks(uint64_t us);

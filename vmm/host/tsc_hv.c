@@ -10,6 +10,11 @@ void tsc_set_khz(uint64_t khz)
         tsc_khz = khz;
 }
 
+uint64_t tsc_get_khz(void)
+{
+    return tsc_khz;
+}
+
 uint64_t tsc_us_to_ticks(uint64_t us)
 {
     return us * tsc_khz / 1000;
