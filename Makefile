@@ -43,7 +43,7 @@ HOST_OBJS := $(HOST_SRCS:%.c=$(B)/host/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
-.PHONY: all efi guest test-guests unit setup run bench test test-unit test-integration clean help
+.PHONY: all efi guest test-guests unit setup run run-linux bench test test-unit test-integration clean help
 .DELETE_ON_ERROR:
 
 all: efi guest test-guests unit
@@ -54,6 +54,7 @@ help:
 	@echo "make            build the hypervisor, the guest kernel and the unit tests"
 	@echo "make run        set up if needed, build, boot in Bochs (4 CPUs, tigerlake), stream COM1"
 	@echo "make test       set up if needed, unit tests, then emulator integration tests"
+	@echo "make run-linux  boot Debian's Linux (scripts/linux-guest.sh) under apicvisor in Bochs, 4 CPUs"
 	@echo "make bench      exits and cycles per LAPIC operation at every apicv level (build/bench/)"
 	@echo "make setup      install packages and the Bochs 3.1 root (idempotent)"
 	@echo "make clean      remove build/"
@@ -136,6 +137,9 @@ setup:
 
 run: setup efi guest
 	scripts/run-bochs --cpus 4 --model tigerlake
+
+run-linux: setup efi
+	scripts/run-linux --cpus 4
 
 bench: setup efi guest
 	scripts/bench --build-dir $(B)

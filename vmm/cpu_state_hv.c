@@ -15,6 +15,8 @@
 #define ARCH_CAP_XAPIC_DISABLE_STATUS (1ull << 21)  /* MSR 0xBD exists (SDM Vol. 4, 2.1) */
 #define XAPIC_DISABLE_STATUS_LEGACY_DISABLED (1ull << 0)
 #define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_BIOS_SIGN_ID 0x8b   /* the microcode revision, bits 63:32 (SDM 10.11.7.1) */
+#define MICROCODE_REVISION (1ull << 32) /* no update loaded into the virtual CPU: revision 1, as KVM says */
 #define MSR_MTRRCAP 0xfe
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
@@ -165,6 +167,7 @@ static bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_IA32_PAT: *val = vmread64(GUEST_IA32_PAT); return true;
     case MSR_IA32_MISC_ENABLE: *val = 1; return true; /* fast strings only */
     case MSR_MTRRCAP: case MSR_MTRR_DEF_TYPE: *val = 0; return true;
+    case MSR_IA32_BIOS_SIGN_ID: *val = MICROCODE_REVISION; return true;
     default: return false;
     }
 }
@@ -191,7 +194,9 @@ static bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
             return false;
         vmwrite64(GUEST_IA32_PAT, val);
         return true;
-    case MSR_IA32_MISC_ENABLE: case MSR_MTRR_DEF_TYPE: return true;
+    /* A write of IA32_BIOS_SIGN_ID asks the CPU to load the revision into it (SDM 10.11.7.1):
+     * the revision reads the same, so the write is taken and changes nothing. */
+    case MSR_IA32_MISC_ENABLE: case MSR_MTRR_DEF_TYPE: case MSR_IA32_BIOS_SIGN_ID: return true;
     default: return false;
     }
 }

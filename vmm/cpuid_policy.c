@@ -248,11 +248,10 @@ static void kvm_signature(struct cpuid_regs *r)
 
 /* The leaves whose host answer is kept whole: cache and TLB descriptors (2), deterministic cache
  * parameters (4: the vCPUs are the physical CPUs with their APIC IDs, so the sharing and core
- * counts hold), processor frequencies (16H), the brand string and the L2 cache (8000000[2-6]H). */
+ * counts hold), the brand string and the L2 cache (8000000[2-6]H). */
 static bool kept_whole(uint32_t leaf)
 {
-    return leaf == 0x2 || leaf == 0x4 || leaf == 0x16 || (leaf >= 0x80000002u && leaf <= 0x80000004u) ||
-           leaf == 0x80000006u;
+    return leaf == 0x2 || leaf == 0x4 || (leaf >= 0x80000002u && leaf <= 0x80000004u) || leaf == 0x80000006u;
 }
 
 unsigned cpuid_id_space(const uint32_t *apic_ids, unsigned n)
@@ -300,9 +299,11 @@ void cpuid_guest_view(const struct cpuid_view *v, uint32_t leaf, uint32_t sublea
         r->eax = r->ebx = r->ecx = 0;
         return;
     case 0x80000008u: leaf_0x80000008(r); return;
-    /* Among the rest: PSN 3, MONITOR 5, DCA 9, PMU 0AH, RDT 0FH/10H, SGX 12H, PT 14H, and 15H
+    /* Among the rest: PSN 3, MONITOR 5, DCA 9, PMU 0AH, RDT 0FH/10H, SGX 12H, PT 14H, 15H
      * (the TSC/crystal ratio: the virtual APIC timer runs at the TSC's rate, not the crystal's,
-     * so a guest that derived the timer rate from it would mis-time; it calibrates instead). */
+     * so a guest that derived the timer rate from it would mis-time; it calibrates instead) and
+     * 16H (Linux takes its base frequency for the TSC's without 15H, and it need not be: Bochs
+     * says 2400 MHz for a TSC at 200 MHz; the guest measures the TSC against the PIT instead). */
     default: zero(r); return;
     }
 }
