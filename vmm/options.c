@@ -83,7 +83,8 @@ const char *dump_policy_name(enum dump_policy p)
 
 void options_defaults(struct options *o)
 {
-    *o = (struct options){ .vcpus = 0, .mem_mib = 64, .x2apic = X2APIC_AUTO, .apicv = APICV_AUTO };
+    /* 128 MiB: what kernels written for QEMU assume at least (QEMU's default) */
+    *o = (struct options){ .vcpus = 0, .mem_mib = 128, .x2apic = X2APIC_AUTO, .apicv = APICV_AUTO };
     const char *def = "\\EFI\\BOOT\\guest.elf";
     for (size_t i = 0; def[i] && i + 1 < sizeof(o->guest); i++)
         o->guest[i] = def[i];

@@ -22,7 +22,7 @@ static void defaults(void **state)
     (void)state;
     assert_int_equal(parse(""), 0);
     assert_int_equal(opts.vcpus, 0);
-    assert_int_equal(opts.mem_mib, 64);
+    assert_int_equal(opts.mem_mib, 128);
     assert_int_equal(opts.x2apic, X2APIC_AUTO);
     assert_int_equal(opts.dump, DUMP_NONE);
     assert_string_equal(opts.guest, "\\EFI\\BOOT\\guest.elf");
@@ -132,7 +132,7 @@ static void host_x2apic_hook(void **state)
     t.len = 0;
     assert_int_equal(parse("vcpus=2 host_x2apic=on"), 0);
     options_print(&opts, text_sink, &t);
-    assert_string_equal(t.buf, "vcpus=2 mem=64 guest=\\EFI\\BOOT\\guest.elf guest_cmdline=\"\" x2apic=auto dump=none host_x2apic=on");
+    assert_string_equal(t.buf, "vcpus=2 mem=128 guest=\\EFI\\BOOT\\guest.elf guest_cmdline=\"\" x2apic=auto dump=none host_x2apic=on");
     struct options again;
     options_defaults(&again);
     assert_int_equal(options_parse(&again, t.buf, err, sizeof(err)), 0);
