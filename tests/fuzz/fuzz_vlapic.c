@@ -202,6 +202,14 @@ static void write_reg(uint32_t off, uint64_t value)
         FUZZ_CHECK(reg(APIC_ESR) == s.esr, "ESR latched %#x, errors recorded %#x", reg(APIC_ESR), s.esr);
         s.esr = 0;
     }
+    /* x2APIC SELF IPI (SDM 11.12.11): the model accepts the vector as a fixed self-IPI. */
+    if (off == APIC_SELF_IPI && x2()) {
+        uint8_t v = (uint8_t)value;
+        if (v >= 16)
+            VSET(s.irr, v);
+        else
+            expect_error(APIC_ESR_RECEIVE_ILLEGAL_VECTOR);
+    }
 }
 
 static void read_reg(uint32_t off)
