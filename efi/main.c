@@ -67,7 +67,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
      * missing controls named, like any missing VMX feature. */
     struct vmx_controls controls;
     enum lapic_mode start_mode = lapic_mode_of(apic_base_reset_value(true, opts.x2apic));
-    int level = apicv_choose(&caps, opts.apicv, start_mode, &controls, console_lines_sink, &out);
+    int level = apicv_choose(&caps, opts.apicv, start_mode, opts.hlt == HLT_GUEST, &controls, console_lines_sink, &out);
     console_lines_flush(&out);
     if (level < 0)
         return finish(EFI_UNSUPPORTED, "VMX is not usable on this machine");

@@ -8,9 +8,9 @@
 
 /* The controls a level needs.  At apicv=tpr the APIC-access page and virtualize x2APIC mode are
  * optional (they only spare the TPR accesses an exit; vmm/apic_virt_hv.c uses them where the CPU
- * has them); HLT runs in the guest at apicv=full when physical NMIs exit, so that an NMI can end
- * a `cli; hlt` there (vcpu_kick). */
-static struct vmx_config level_config(const struct vmx_caps *caps, enum apicv_level level, enum lapic_mode mode)
+ * has them). */
+static struct vmx_config level_config(const struct vmx_caps *caps, enum apicv_level level, enum lapic_mode mode,
+                                      bool hlt_in_guest)
 {
     bool vid = level >= APICV_VID;
     return (struct vmx_config){
@@ -19,7 +19,7 @@ static struct vmx_config level_config(const struct vmx_caps *caps, enum apicv_le
         .tpr_shadow = level >= APICV_TPR,
         .virtual_interrupts = vid,
         .posted_interrupts = level == APICV_FULL,
-        .hlt_exiting = level != APICV_FULL || !vmx_ctl_can_be_1(caps->ctl[VMX_CTL_PIN], PIN_NMI_EXITING),
+        .hlt_exiting = level != APICV_FULL || !hlt_in_guest || !vmx_ctl_can_be_1(caps->ctl[VMX_CTL_PIN], PIN_NMI_EXITING),
         .cr8_exiting = level == APICV_OFF,
         .vpid = true,
         .unrestricted_guest = true,
@@ -53,13 +53,13 @@ static void keep_name(void *ctx, const char *s, size_t n)
     f->name[f->len] = '\0';
 }
 
-int apicv_choose(const struct vmx_caps *caps, enum apicv_level asked, enum lapic_mode mode, struct vmx_controls *out,
-                 fmt_sink_fn sink, void *ctx)
+int apicv_choose(const struct vmx_caps *caps, enum apicv_level asked, enum lapic_mode mode, bool hlt_in_guest,
+                 struct vmx_controls *out, fmt_sink_fn sink, void *ctx)
 {
     enum apicv_level level = asked == APICV_AUTO ? APICV_FULL : asked;
     struct first_missing lacks = { .len = 0 };
     for (;; level--) {
-        struct vmx_config cfg = level_config(caps, level, mode);
+        struct vmx_config cfg = level_config(caps, level, mode, hlt_in_guest);
         struct first_missing f = { .len = 0 };
         if (!vmx_compute_controls(caps, &cfg, out, keep_name, &f))
             break;

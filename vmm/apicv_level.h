@@ -13,8 +13,9 @@
  * for a named level that level.  Fills *out with its controls (mode: the LAPIC mode the guest
  * starts in) and returns the level; returns -1 when a named level cannot be had, after printing
  * each missing control ("vmx: missing control: ...") and "apicv=LEVEL needs controls this CPU
- * lacks". */
-int apicv_choose(const struct vmx_caps *caps, enum apicv_level asked, enum lapic_mode mode, struct vmx_controls *out,
-                 fmt_sink_fn sink, void *ctx);
+ * lacks".  hlt_in_guest (option hlt=guest): at apicv=full HLT does not exit, where physical NMIs
+ * exit (so that an NMI can end a `cli; hlt` there, vcpu_kick). */
+int apicv_choose(const struct vmx_caps *caps, enum apicv_level asked, enum lapic_mode mode, bool hlt_in_guest,
+                 struct vmx_controls *out, fmt_sink_fn sink, void *ctx);
 
 #endif

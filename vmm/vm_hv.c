@@ -206,7 +206,7 @@ static void discard(void *ctx, const char *s, size_t n)
 /* The level efi/main.c chose (and reported) before the hand-over: opts->apicv is never auto here. */
 static int set_apicv(struct vm *vm, enum lapic_mode mode)
 {
-    int level = apicv_choose(vm->caps, vm->opts->apicv, mode, &vm->controls, discard, 0);
+    int level = apicv_choose(vm->caps, vm->opts->apicv, mode, vm->opts->hlt == HLT_GUEST, &vm->controls, discard, 0);
     if (level < 0) {
         kprintf("vm: this CPU lacks controls apicv=%s needs\n", apicv_level_name(vm->opts->apicv));
         return -1;

@@ -32,7 +32,7 @@ host_x2apic() { # NAME GUEST-OPTIONS MODE
     expect "$name: every CPU in VMX root operation" '^vmm: 4 of 4 CPUs in VMX root operation$'
     expect "$name: 4 vCPUs online" '^\[vcpu 0\] smp: 4 CPUs online: cpu0=apic0 cpu1=apic1 cpu2=apic2 cpu3=apic3$'
     expect "$name: guest LAPIC mode $3" "^\[vcpu 0\] lapic: mode $3 "
-    expect "$name: notifications reach a running receiver (posted, 0 exits)" '^\[vcpu 0\] #   IPI, receiver +0 exits'
+    expect "$name: notifications reach a running receiver (posted, 0 exits)" '^\[vcpu 0\] #   IPI, receiver running +0 exits'
     for c in ipi-fixed-physical ipi-broadcast ipi-nmi; do # physical IPIs and NMIs through the ICR MSR
         expect "$name: case $c passes" "^\[vcpu 0\] ok [0-9]+ - $c\$"
     done

@@ -33,16 +33,29 @@ static void lack(enum vmx_ctl_reg reg, uint32_t bits)
     caps.ctl[reg] &= ~((uint64_t)bits << 32);
 }
 
+static bool hlt_in_guest;
+
 static int choose(enum apicv_level asked, enum lapic_mode mode)
 {
     text_clear(&out);
-    return apicv_choose(&caps, asked, mode, &c, text_sink, &out);
+    return apicv_choose(&caps, asked, mode, hlt_in_guest, &c, text_sink, &out);
 }
 
-static void everything_gives_full_with_hlt_in_the_guest(void **state)
+static void everything_gives_full_and_hlt_exits_by_default(void **state)
 {
     (void)state;
+    hlt_in_guest = false;
     assert_int_equal(choose(APICV_AUTO, LAPIC_MODE_XAPIC), APICV_FULL);
+    assert_string_equal(out.buf, "apicv: full\n");
+    assert_int_equal(c.ctl[VMX_CTL_PROC] & CPU_HLT_EXITING, CPU_HLT_EXITING);
+}
+
+static void hlt_guest_gives_full_with_hlt_in_the_guest(void **state)
+{
+    (void)state;
+    hlt_in_guest = true;
+    assert_int_equal(choose(APICV_AUTO, LAPIC_MODE_XAPIC), APICV_FULL);
+    hlt_in_guest = false;
     assert_string_equal(out.buf, "apicv: full (HLT without an exit)\n");
     assert_int_equal(c.ctl[VMX_CTL_PIN] & PIN_PROCESS_POSTED_INTERRUPTS, PIN_PROCESS_POSTED_INTERRUPTS);
     assert_int_equal(c.ctl[VMX_CTL_PROC] & CPU_HLT_EXITING, 0);
@@ -53,7 +66,9 @@ static void full_without_nmi_exiting_keeps_the_hlt_exit(void **state)
 {
     (void)state;
     lack(VMX_CTL_PIN, PIN_NMI_EXITING);
+    hlt_in_guest = true;
     assert_int_equal(choose(APICV_AUTO, LAPIC_MODE_X2APIC), APICV_FULL);
+    hlt_in_guest = false;
     assert_string_equal(out.buf, "apicv: full\n");
     assert_int_equal(c.ctl[VMX_CTL_PROC] & CPU_HLT_EXITING, CPU_HLT_EXITING);
 }
@@ -112,7 +127,8 @@ static void a_named_level_the_cpu_lacks_names_the_controls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(everything_gives_full_with_hlt_in_the_guest, setup),
+        cmocka_unit_test_setup(everything_gives_full_and_hlt_exits_by_default, setup),
+        cmocka_unit_test_setup(hlt_guest_gives_full_with_hlt_in_the_guest, setup),
         cmocka_unit_test_setup(full_without_nmi_exiting_keeps_the_hlt_exit, setup),
         cmocka_unit_test_setup(no_posted_interrupts_gives_vid, setup),
         cmocka_unit_test_setup(no_virtual_interrupt_delivery_gives_tpr, setup),
