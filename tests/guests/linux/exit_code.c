@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/io.h>
+#include <termios.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -22,6 +23,10 @@ int main(int argc, char **argv)
         return 1;
     }
     sync();
+    /* What /init printed may still sit in the serial driver (it transmits on THRE interrupts):
+     * wait until the console has sent it, or the verdict line is lost with the machine. */
+    tcdrain(STDOUT_FILENO);
+    tcdrain(STDERR_FILENO);
     outb((unsigned char)code, 0xf4);
     usleep(200000);
     fprintf(stderr, "exit_code: port 0xf4 did not end the machine\n");
