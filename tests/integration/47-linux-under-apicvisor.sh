@@ -3,9 +3,9 @@
 # apicvisor in Bochs 3.1, two runs at a time: with 4 vCPUs
 #  - x2APIC for Linux's whole run: vCPUs start in x2APIC mode (x2apic=on) and KVM's CPUID
 #    signature (hv_signature=kvm, no paravirtual features) lets Linux keep x2APIC without
-#    interrupt remapping.  This one runs at apicv=vid: at apicv=full it stalled in Bochs 3.1 in
-#    1 of 2 runs (an RCU stall after /init started; not yet explained: Bochs delivers posted
-#    interrupts with IF=0, which can deadlock Linux, and is the first suspect; docs/design.md);
+#    interrupt remapping.  This one runs at apicv=vid: at apicv=full, with HLT then in the guest,
+#    it stalled in Bochs 3.1 in 1 of 2 runs (likely Bochs's lost HLT wake-up, docs/design.md;
+#    not re-run at full with the HLT exit yet);
 #  - x2apic=on with apicvisor's own signature: Linux turns x2APIC off on every CPU
 #    ("x2apic: IRQ remapping doesn't support X2APIC mode"), x2APIC -> disabled -> xAPIC, a live
 #    test of that path and of INIT keeping the mode on the APs;
