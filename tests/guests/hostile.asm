@@ -40,13 +40,7 @@ main:
     jne .not_gp
     mov eax, gp_handler
 .not_gp:
-    mov edx, eax
-    and eax, 0xffff
-    or eax, 0x08 << 16                                  ; selector : offset 15:0
-    and edx, 0xffff0000
-    or edx, 0x8e00                                      ; offset 31:16, present 32-bit interrupt gate
-    mov [idt + ecx * 8], eax
-    mov [idt + ecx * 8 + 4], edx
+    SET_GATE 0x08
     inc ecx
     cmp ecx, 32
     jb .gate

@@ -227,13 +227,7 @@ setup_idt:
     jne .not_com1
     mov eax, com1_handler
 .not_com1:
-    mov edx, eax
-    and eax, 0xffff
-    or eax, 0x08 << 16                 ; selector : offset 15:0
-    and edx, 0xffff0000
-    or edx, 0x8e00                     ; offset 31:16, present 32-bit interrupt gate
-    mov [idt + ecx * 8], eax
-    mov [idt + ecx * 8 + 4], edx
+    SET_GATE 0x08
     inc ecx
     cmp ecx, 256
     jb .gate
