@@ -34,7 +34,26 @@ use_boot() {
 }
 
 _report() { # _report STATUS DESC [REASON]
-    if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2 # ${3:-failed} (log: ${LOG#$top/})"; fi
+    if [ "$1" = 0 ]; then echo "ok - $2"; return; fi
+    echo "not ok - $2 # ${3:-failed} (log: ${LOG#$top/})"
+    _diagnose_once
+}
+
+# The first failed check of a log shows where the run ended, so that a CI transcript (which
+# keeps no build/test-logs) says why: the serial log's size and last lines, then the runner's
+# and the emulator's last lines.
+DIAGNOSED=""
+_diagnose_once() {
+    [ "$DIAGNOSED" != "$LOG" ] || return 0
+    DIAGNOSED=$LOG
+    local f
+    echo "#   $(wc -l < "$LOG.clean" 2>/dev/null || echo 0) lines of serial log; its last 8:"
+    tail -n 8 "$LOG.clean" 2>/dev/null | awk '{ print "#     " $0 }'
+    for f in "${LOG%.log}.runner.log" "${LOG%.log}.bochs.log"; do
+        [ -s "$f" ] || continue
+        echo "#   ${f#$top/}, last 6 lines (Bochs's banner left out):"
+        grep -vE '^=+$|Bochs x86 Emulator|Built from|Compiled on' "$f" | tail -n 6 | awk '{ print "#     " $0 }'
+    done
 }
 
 # expect DESC REGEX: the (cleaned) serial log has a line matching the extended regex.
