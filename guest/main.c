@@ -4,6 +4,7 @@
 #include "guest/hypercall.h"
 #include "guest/idt.h"
 #include "guest/lapic.h"
+#include "guest/multiboot.h"
 #include "guest/options.h"
 #include "guest/percpu.h"
 #include "guest/power.h"
@@ -15,7 +16,17 @@
 #include "lib/console.h"
 #include "lib/serial.h"
 
+#define MB_INFO_MEMORY  (1u << 0)
 #define MB_INFO_CMDLINE (1u << 2)
+
+uint32_t multiboot_mem_upper_kib;
+
+/* Multiboot 3.3: mem_upper at offset 8, valid with flags bit 0. */
+static uint32_t multiboot_mem_upper(uint32_t info)
+{
+    const uint32_t *mbi = (const uint32_t *)(uintptr_t)info;
+    return info && (mbi[0] & MB_INFO_MEMORY) ? mbi[2] : 0;
+}
 
 /* Multiboot 3.3: flags at offset 0, the command line's address at offset 16. */
 static const char *multiboot_cmdline(uint32_t info)
@@ -68,6 +79,7 @@ __attribute__((noreturn)) void guest_main(uint32_t multiboot_info)
     console_add_sink(serial_write);
     idt_build();
     cpu_setup(0);
+    multiboot_mem_upper_kib = multiboot_mem_upper(multiboot_info);
     const char *cmdline = multiboot_cmdline(multiboot_info);
     kprintf("apicvisor guest: cmdline '%s'\n", cmdline);
     char err[128];

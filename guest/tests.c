@@ -38,6 +38,7 @@ const struct test_case all_tests[] = {
     CASE("hv-dump-vmcs", test_hv_dump_vmcs),
     CASE("hv-exits-per-operation", test_hv_exits_per_operation),
     CASE("hv-cycles-per-operation", test_hv_cycles_per_operation),
+    CASE("fw-cfg", test_fw_cfg),
     /* Opt-in (docs/guest.md): only=ipi-storm, only=hostile-random. */
     OPT_IN_CASE("ipi-storm", test_ipi_storm, 900),
     OPT_IN_CASE("hostile-random", test_hostile_random, 600),

@@ -52,6 +52,8 @@ void test_mode_x2apic_only(void);
 void test_hv_exits_per_operation(void);
 void test_hv_cycles_per_operation(void);
 void test_hv_dump_vmcs(void);
+/* tests_fw_cfg.c */
+void test_fw_cfg(void);
 /* tests_storm.c (opt-in) */
 void test_ipi_storm(void);
 /* tests_hostile.c (opt-in) */

@@ -14,7 +14,7 @@ expect_case "$p" lapic-mode apic-id version svr-software-enable esr \
     ipi-fixed-physical ipi-logical-flat ipi-logical-cluster \
     ipi-shorthand-self ipi-shorthand-all-including-self ipi-shorthand-all-excluding-self ipi-broadcast ipi-nmi \
     self-ipi-icr eoi-clears-isr priority-order tpr-ppr timer-divide timer-one-shot timer-periodic \
-    mode-x2apic-msr-in-xapic mode-extd-without-cpuid
+    mode-x2apic-msr-in-xapic mode-extd-without-cpuid fw-cfg
 expect_skipped "$p" ldr-x2apic 'xAPIC mode'
 expect_skipped "$p" ipi-x2apic-cluster 'xAPIC mode'
 expect_skipped "$p" self-ipi-msr 'x2APIC mode only'

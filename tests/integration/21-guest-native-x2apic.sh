@@ -13,7 +13,7 @@ expect_case "$p" lapic-mode apic-id version svr-software-enable ldr-x2apic esr \
     ipi-fixed-physical ipi-x2apic-cluster \
     ipi-shorthand-self ipi-shorthand-all-including-self ipi-shorthand-all-excluding-self ipi-broadcast ipi-nmi \
     self-ipi-icr self-ipi-msr eoi-clears-isr priority-order tpr-ppr timer-divide timer-one-shot timer-periodic \
-    mode-invalid-transitions
+    mode-invalid-transitions fw-cfg
 expect_skipped "$p" ipi-logical-flat 'x2APIC mode'
 expect_skipped "$p" mode-x2apic-msr-in-xapic 'x2APIC mode'
 expect_skipped "$p" mode-x2apic-only 'expect_x2apic_only=1 not given'
