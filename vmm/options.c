@@ -30,7 +30,7 @@ static const char *const hv_signature_names[] = {
 };
 
 static const char *const hlt_names[] = {
-    [HLT_EXIT] = "exit", [HLT_GUEST] = "guest", 0,
+    [HLT_AUTO] = "auto", [HLT_EXIT] = "exit", [HLT_GUEST] = "guest", 0,
 };
 
 static const char *const dump_names[] = {
@@ -63,7 +63,7 @@ static const struct opt_desc opt_table[] = {
     OPT("preemption_timer", OPT_ENUM, preemption_timer, 0, 0, preemption_timer_names, "auto, off"),
     OPT("apicv", OPT_ENUM, apicv, 0, 0, apicv_names, "auto, full, vid, tpr, off"),
     OPT("hv_signature", OPT_ENUM, hv_signature, 0, 0, hv_signature_names, "apicvisor, kvm"),
-    OPT("hlt", OPT_ENUM, hlt, 0, 0, hlt_names, "exit, guest"),
+    OPT("hlt", OPT_ENUM, hlt, 0, 0, hlt_names, "auto, exit, guest"),
 };
 
 static const char *enum_name(const char *const *names, unsigned count, unsigned v)
@@ -248,7 +248,7 @@ void options_print(const struct options *o, fmt_sink_fn sink, void *ctx)
         fmt_format(sink, ctx, " preemption_timer=%s", preemption_timer_names[o->preemption_timer]);
     if (o->apicv != APICV_AUTO)
         fmt_format(sink, ctx, " apicv=%s", apicv_names[o->apicv]);
-    if (o->hlt != HLT_EXIT)
+    if (o->hlt != HLT_AUTO)
         fmt_format(sink, ctx, " hlt=%s", hlt_names[o->hlt]);
     if (o->hv_signature != HV_SIGNATURE_APICVISOR)
         fmt_format(sink, ctx, " hv_signature=%s", hv_signature_names[o->hv_signature]);

@@ -13,6 +13,7 @@
 #include "vmm/host/lapic.h"
 #include "vmm/exit_names.h"
 #include "vmm/exits.h"
+#include "vmm/hlt_probe_run.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/multiboot.h"
 #include "vmm/platform.h"
@@ -204,9 +205,9 @@ static void discard(void *ctx, const char *s, size_t n)
 }
 
 /* The level efi/main.c chose (and reported) before the hand-over: opts->apicv is never auto here. */
-static int set_apicv(struct vm *vm, enum lapic_mode mode)
+static int set_apicv(struct vm *vm, enum lapic_mode mode, bool hlt_in_guest)
 {
-    int level = apicv_choose(vm->caps, vm->opts->apicv, mode, vm->opts->hlt == HLT_GUEST, &vm->controls, discard, 0);
+    int level = apicv_choose(vm->caps, vm->opts->apicv, mode, hlt_in_guest, &vm->controls, discard, 0);
     if (level < 0) {
         kprintf("vm: this CPU lacks controls apicv=%s needs\n", apicv_level_name(vm->opts->apicv));
         return -1;
@@ -215,6 +216,27 @@ static int set_apicv(struct vm *vm, enum lapic_mode mode)
     vm->x2apic_virt = level >= APICV_TPR && vmx_ctl_can_be_1(vm->caps->ctl[VMX_CTL_PROC2], CPU2_VIRTUALIZE_X2APIC_MODE);
     vm->hlt_in_guest = !(vm->controls.ctl[VMX_CTL_PROC] & CPU_HLT_EXITING);
     return 0;
+}
+
+/* Where HLT runs at apicv=full (the other levels need its exit to inject): hlt=auto keeps it in the
+ * guest only where the CPU passes the probe of vmm/hlt_probe.h. */
+static int choose_hlt(struct vm *vm, uint32_t apic_id, enum lapic_mode mode)
+{
+    static struct vcpu probe; /* VPID nvcpus + 1, which no vCPU has */
+    if (vm->apicv != APICV_FULL)
+        return 0;
+    if (!vm->hlt_in_guest || vm->opts->hlt != HLT_AUTO) {
+        const char *why = vm->opts->hlt == HLT_EXIT ? "hlt=exit"
+                          : vm->hlt_in_guest       ? "hlt=guest"
+                                                   : "no NMI exiting, which kicks need with HLT in the guest";
+        kprintf("vm: HLT %s (%s)\n", vm->hlt_in_guest ? "runs in the guest" : "exits", why);
+        return 0;
+    }
+    if (create_vcpu(vm, &probe, vm->nvcpus, apic_id)) {
+        kprintf("vm: out of memory for the hlt=auto probe\n");
+        return -1;
+    }
+    return hlt_probe_run(&probe) ? 0 : set_apicv(vm, mode, false);
 }
 
 int vm_create(struct vm *vm, struct boot_info *bi)
@@ -226,7 +248,7 @@ int vm_create(struct vm *vm, struct boot_info *bi)
     vm->nvcpus = bi->ncpus;
     vm->vcpus = vcpu_table;
     enum lapic_mode mode = initial_mode(vm->opts);
-    if (set_apicv(vm, mode))
+    if (set_apicv(vm, mode, vm->opts->hlt != HLT_EXIT))
         return -1;
     vm->pi_vector = PI_NOTIFICATION_VECTOR;
     /* Root operation takes these only while a parked vCPU waits in HLT: end them and go on. */
@@ -243,6 +265,8 @@ int vm_create(struct vm *vm, struct boot_info *bi)
             return -1;
         }
     }
+    if (choose_hlt(vm, bi->apic_id[0], mode))
+        return -1;
     cpu_state_init_vm(vm);
     uint64_t rsdp = 0;
     vm->linux_guest = linux_is_bzimage(bi->guest_image, bi->guest_size);

@@ -8,6 +8,9 @@
  * after printing why. */
 int vmcs_setup(struct vcpu *v);
 
+/* VMCLEAR: the VMCS is no longer current, its state written back to memory (SDM 25.11.3). */
+void vmcs_release(struct vcpu *v);
+
 /* The Multiboot entry state (Multiboot 0.6.96, 3.2 "Machine state"): 32-bit protected mode,
  * paging off, flat segments, EAX = magic, EBX = info address (needs unrestricted guest). */
 void vmcs_guest_multiboot(struct vcpu *v, uint32_t entry, uint32_t info_addr);

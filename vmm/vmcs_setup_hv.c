@@ -108,6 +108,11 @@ int vmcs_setup(struct vcpu *v)
     return violations ? -1 : 0;
 }
 
+void vmcs_release(struct vcpu *v)
+{
+    __asm__ volatile("vmclear %0" ::"m"(v->vmcs) : "cc", "memory");
+}
+
 static void set_segment(uint32_t selector_field, uint16_t selector, uint64_t base, uint32_t limit, uint32_t ar)
 {
     /* The selector, base, limit and access-rights fields of a segment are 2 apart in each

@@ -25,6 +25,22 @@ boot_suite() { # NAME CPUS HV G MEM MODEL LEVEL
         --cmdline "$3 guest_cmdline=\"$4 ncpus=$2 apicv=$7\""
 }
 
+# At apicv=full a halted receiver costs no exit where HLT runs in the guest.  Where the hlt=auto
+# probe found the platform deviation (Bochs 3.1: a pending virtual interrupt does not wake HLT),
+# HLT exits: the 0 is reported as that deviation and the receiver's one HLT exit is checked.
+expect_halted_receiver() { # NAME
+    local name=$1 row='^\[vcpu 0\] #   IPI, receiver halted +'
+    expect "$name: the hypervisor says where HLT runs" '^vm: HLT (runs in the guest|exits) \('
+    if grep -qE '^vm: HLT runs in the guest' "$LOG.clean"; then
+        expect "$name: and 0 on a halted receiver (HLT in the guest)" "${row}0 exits"
+        return
+    fi
+    local deviation
+    deviation=$(grep -m1 -oE 'platform deviation: .*' "$LOG.clean")
+    [ -z "$deviation" ] || skip "$name: and 0 on a halted receiver (HLT in the guest)" "$deviation"
+    expect "$name: and on a halted receiver only its HLT exit" "${row}64 exits"
+}
+
 check_suite() { # NAME CPUS MODE LEVEL
     local name=$1 cpus=$2 mode=$3 level=$4
     use_boot "apicv-$name"
@@ -35,7 +51,7 @@ check_suite() { # NAME CPUS MODE LEVEL
     expect "$name: APIC IDs agree with CPUID" '^\[vcpu 0\] ok [0-9]+ - apic-id$'
     expect "$name: suite passes" "^\[vcpu 0\] guest: [0-9]+ passed, 0 failed, [0-9]+ skipped$"
     # The cases QEMU TCG cannot check (docs/guest.md) run here.
-    for c in timer-tsc-deadline esr-illegal-vector svr-disabled-masks-lvt timer-periodic ipi-nmi priority-order tpr-ppr tpr-cr8; do
+    for c in timer-tsc-deadline esr-illegal-vector svr-disabled-masks-lvt timer-periodic ipi-nmi priority-order tpr-ppr tpr-cr8 fw-cfg; do
         expect "$name: case $c passes" "^\[vcpu 0\] ok [0-9]+ - $c\$"
     done
     expect "$name: exits per operation within apicv=$level's budgets" '^\[vcpu 0\] ok [0-9]+ - hv-exits-per-operation$'
@@ -45,7 +61,7 @@ check_suite() { # NAME CPUS MODE LEVEL
         done
         expect "$name: a cross-vCPU IPI takes 1 exit on the sender" '^\[vcpu 0\] #   IPI, sender +64 exits \(1\.00 per operation'
         expect "$name: and 0 on a running receiver (posted)" '^\[vcpu 0\] #   IPI, receiver running +0 exits'
-        expect "$name: and on a halted receiver only its HLT exit" '^\[vcpu 0\] #   IPI, receiver halted +(0|64) exits'
+        expect_halted_receiver "$name"
     fi
     expect "$name: the guest's HC_DUMP_VMCS dumped its VMCS" '^vcpu 0: VMCS dump \(requested by the guest\)$'
     expect "$name: the dump shows the APIC state in the suite's mode" "^vmcs:   LAPIC mode $mode, IA32_APIC_BASE 0x"
