@@ -181,6 +181,10 @@ build_bochs_hlt_wake() {
     local id src dst log="$APICVISOR_CACHE/bochs-build.log"
     id=$(bochs_src_id)
     src=/usr/src/${id%%.tar.xz*} dst=/usr/src/${id%%.tar.xz*}-hlt-wake
+    if [ ! -f "$BOCHS_ROOT$src/Makefile" ]; then # the configured tree build.sh left is gone
+        rm -f "$BOCHS_BUILT_STAMP"
+        build_bochs
+    fi
     step "building Bochs with scripts/bochs-hlt-wake.patch (log $log)"
     rm -rf "$BOCHS_ROOT$dst"
     cp -a "$BOCHS_ROOT$src" "$BOCHS_ROOT$dst"
