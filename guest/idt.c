@@ -6,10 +6,10 @@
 #include "guest/test.h"
 #include "guest/x86.h"
 #include "lib/console.h"
+#include "lib/rflags.h"
 
 #define SEL_CODE64 0x08
 #define GATE_INTERRUPT 0x8e   /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
-#define RFLAGS_IF (1ull << 9)
 
 struct idt_gate {
     uint16_t offset_low, selector;

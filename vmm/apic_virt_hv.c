@@ -16,12 +16,11 @@
 #include "vmm/mem_emul.h"
 #include "vmm/platform.h"
 #include "lib/msr.h"
+#include "lib/rflags.h"
 #include "vmm/host/tsc.h"
 #include "vmx/tlb.h"
 #include "vmx/vmcs_access.h"
 #include "vmm/vmcs_setup.h"
-
-#define RFLAGS_IF (1ull << 9)
 
 /* The vLAPIC keeps time in the guest's TSC (host TSC + TSC_OFFSET), the clock of
  * IA32_TSC_DEADLINE. */

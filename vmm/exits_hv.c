@@ -11,6 +11,7 @@
 #include "vmm/platform.h"
 #include "vmm/host/lapic.h"
 #include "lib/msr.h"
+#include "lib/rflags.h"
 #include "vmm/host/percpu.h"
 #include "lib/spinlock.h"
 #include "vmm/vcpu_dump.h"
@@ -29,8 +30,6 @@ void inject_exception(unsigned vector, bool has_error_code, uint32_t error_code)
     vmwrite32(VM_ENTRY_INTR_INFO, info);
 }
 
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
 #define PENDING_DBG_BS (1ull << 14) /* single-step, as DR6.BS (SDM 25.4.2) */
 
 void complete_instruction(uint64_t length)

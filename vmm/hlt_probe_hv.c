@@ -2,13 +2,12 @@
 #include "vmm/hlt_probe_run.h"
 
 #include "lib/console.h"
+#include "lib/rflags.h"
 #include "vlapic/vapic_regs.h"
 #include "vmm/host/tsc.h"
 #include "vmm/vmcs_setup.h"
 #include "vmx/vmcs_access.h"
 
-#define RFLAGS_FIXED (1ull << 1)
-#define RFLAGS_IF (1ull << 9)
 #define PROBE_BOUND_US 10000 /* a woken probe exits within microseconds */
 #define PROBE_TRIES 3
 

@@ -1,10 +1,6 @@
 #include "vmm/insn_exec.h"
 
-#define RFLAGS_CF (1ull << 0)
-#define RFLAGS_PF (1ull << 2)
-#define RFLAGS_ZF (1ull << 6)
-#define RFLAGS_SF (1ull << 7)
-#define RFLAGS_OF (1ull << 11)
+#include "lib/rflags.h"
 
 static uint64_t mask_of(unsigned size)
 {

@@ -1,6 +1,7 @@
 #include "vmm/vmcs_setup.h"
 
 #include "lib/console.h"
+#include "lib/rflags.h"
 #include "vmm/cpu_state.h"
 #include "lib/cpu.h"
 #include "vmm/host/cpu_setup.h"
@@ -160,7 +161,7 @@ static void set_flat_state(struct vcpu *v, uint64_t cr0, uint64_t rip)
     vmwrite32(GUEST_IDTR_LIMIT, 0xffff);
     vmwrite_natural(GUEST_RIP, rip);
     vmwrite_natural(GUEST_RSP, 0);
-    vmwrite_natural(GUEST_RFLAGS, 0x2);
+    vmwrite_natural(GUEST_RFLAGS, RFLAGS_FIXED);
     vmwrite_natural(GUEST_DR7, 0x400);
     vmwrite64(GUEST_IA32_DEBUGCTL, 0);
     vmwrite64(GUEST_IA32_PAT, 0x0007040600070406ull);
