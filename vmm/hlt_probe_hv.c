@@ -22,7 +22,7 @@ static bool probe_once(struct vcpu *p, struct hlt_probe_exit *e)
     vmcs_guest_multiboot(p, 0, 0);
     vmwrite_natural(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_IF);
     vmwrite32(GUEST_IDTR_LIMIT, 0);
-    vmwrite32(EXCEPTION_BITMAP, 1u << 13);
+    vmwrite32(EXCEPTION_BITMAP, 1u << 13); /* #GP */
     vmwrite32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
     vapic_vector_clear(page, APIC_ISR, HLT_PROBE_VECTOR); /* what an earlier try delivered */
     vapic_write(page, APIC_PPR, 0);
