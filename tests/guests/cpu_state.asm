@@ -18,13 +18,7 @@ TSC_JUMP    equ 0x100000000             ; 2^32: moved by a TSC write (high half 
 section .text
 bits 32
 main:
-    lgdt [flat_gdt_desc]
-    jmp 0x08:.reloaded
-.reloaded:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
+    LOAD_FLAT_GDT
     mov edi, idt
     mov ebx, 1
     mov eax, db_handler

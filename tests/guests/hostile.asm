@@ -20,14 +20,7 @@ XAPIC equ 0xfee00000
 
 section .text
 main:
-    ; Multiboot leaves GDTR undefined: interrupt gates need a GDT with our code selector.
-    lgdt [gdt_desc]
-    jmp 0x08:.reloaded
-.reloaded:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
+    LOAD_FLAT_GDT
     ; Gates: #UD and #GP to their handlers, every other exception to other_handler.
     xor ecx, ecx
 .gate:
@@ -120,15 +113,6 @@ other_handler:
     ret
 
 section .data
-align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff                               ; 0x08: flat 32-bit code
-    dq 0x00cf92000000ffff                               ; 0x10: flat data
-gdt_end:
-gdt_desc:
-    dw gdt_end - gdt - 1
-    dd gdt
 align 8
 idt:
     times 32 dq 0                                       ; filled in by main

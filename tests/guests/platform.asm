@@ -49,13 +49,7 @@ S5_SLP_EN      equ (7 << 10) | (1 << 13)
 
 section .text
 main:
-    lgdt [gdt_desc]
-    jmp 0x08:.reloaded
-.reloaded:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
+    LOAD_FLAT_GDT
     call setup_idt
 
     ; 1. fw_cfg (QEMU docs/specs/fw_cfg.rst): select key 0 with a 16-bit OUT, read "QEMU".
@@ -251,15 +245,6 @@ irq0_count:  dd 0
 com1_count:  dd 0
 pm_first:    dd 0
 pm_last:     dd 0
-align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff              ; 0x08: flat 32-bit code
-    dq 0x00cf92000000ffff              ; 0x10: flat data
-gdt_end:
-gdt_desc:
-    dw gdt_end - gdt - 1
-    dd gdt
 align 8
 idt_desc:
     dw 256 * 8 - 1
