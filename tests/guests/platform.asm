@@ -47,6 +47,17 @@ S5_SLP_EN      equ (7 << 10) | (1 << 13)
 %%done:
 %endmacro
 
+; ROUTE_PIN pin, vector: I/O APIC redirection entry `pin` (registers 0x10 + 2 * pin, high dword
+; first) delivers `vector` fixed, physical, edge, unmasked to this CPU's xAPIC ID.  Clobbers eax.
+%macro ROUTE_PIN 2
+    mov eax, [XAPIC_ID]
+    and eax, 0xff000000
+    mov dword [IOAPIC_SEL], 0x10 + 2 * (%1) + 1
+    mov [IOAPIC_WIN], eax
+    mov dword [IOAPIC_SEL], 0x10 + 2 * (%1)
+    mov dword [IOAPIC_WIN], %2
+%endmacro
+
 section .text
 main:
     LOAD_FLAT_GDT
@@ -102,12 +113,7 @@ main:
 
     ; 5. PIT IRQ0 on pin 2: the LAPIC software-enabled, pin 2 fixed, physical, edge, to this CPU.
     mov dword [XAPIC_SVR], 0x1ff
-    mov eax, [XAPIC_ID]
-    and eax, 0xff000000
-    mov dword [IOAPIC_SEL], 0x10 + 2 * 2 + 1
-    mov [IOAPIC_WIN], eax
-    mov dword [IOAPIC_SEL], 0x10 + 2 * 2
-    mov dword [IOAPIC_WIN], VEC_IRQ0
+    ROUTE_PIN 2, VEC_IRQ0
     mov eax, [IOAPIC_WIN]
     cmp eax, VEC_IRQ0
     CHECK 6
@@ -135,12 +141,7 @@ main:
     SERIAL ok_rate
 
     ; 6. COM1's THRE interrupt on pin 4 (MCR OUT2 gates it onto IRQ4).
-    mov eax, [XAPIC_ID]
-    and eax, 0xff000000
-    mov dword [IOAPIC_SEL], 0x10 + 2 * 4 + 1
-    mov [IOAPIC_WIN], eax
-    mov dword [IOAPIC_SEL], 0x10 + 2 * 4
-    mov dword [IOAPIC_WIN], VEC_COM1
+    ROUTE_PIN 4, VEC_COM1
     mov dx, 0x3fc
     mov al, 0x08                       ; MCR OUT2
     out dx, al
