@@ -51,7 +51,7 @@ enum hv_signature {
 
 /* hlt=: whether HLT exits at apicv=full (docs/design.md "apicv levels"). */
 enum hlt_policy {
-    HLT_AUTO,  /* as guest where the CPU passes the probe of vmm/hlt_probe.h, else as exit */
+    HLT_AUTO,  /* as guest where the CPU passes the probe of vmm/apicv_probe.h, else as exit */
     HLT_EXIT,  /* HLT exits; the vCPU waits in the guest (activity state HLT) or in the hypervisor */
     HLT_GUEST, /* at apicv=full HLT runs in the guest without an exit: right on hardware, but
                 * Bochs 3.1 loses wake-ups from it (docs/design.md, platform deviations) */

@@ -13,7 +13,7 @@
 #include "vmm/host/lapic.h"
 #include "vmm/exit_names.h"
 #include "vmm/exits.h"
-#include "vmm/hlt_probe_run.h"
+#include "vmm/apicv_probe_run.h"
 #include "vmm/msr_bitmap.h"
 #include "vmm/multiboot.h"
 #include "vmm/platform.h"
@@ -219,10 +219,9 @@ static int set_apicv(struct vm *vm, enum lapic_mode mode, bool hlt_in_guest)
 }
 
 /* Where HLT runs at apicv=full (the other levels need its exit to inject): hlt=auto keeps it in the
- * guest only where the CPU passes the probe of vmm/hlt_probe.h. */
-static int choose_hlt(struct vm *vm, uint32_t apic_id, enum lapic_mode mode)
+ * guest only where the CPU passes the hlt probe of vmm/apicv_probe.h. */
+static int choose_hlt(struct vm *vm, struct vcpu *probe, enum lapic_mode mode)
 {
-    static struct vcpu probe; /* VPID nvcpus + 1, which no vCPU has */
     if (vm->apicv != APICV_FULL)
         return 0;
     if (!vm->hlt_in_guest || vm->opts->hlt != HLT_AUTO) {
@@ -232,11 +231,21 @@ static int choose_hlt(struct vm *vm, uint32_t apic_id, enum lapic_mode mode)
         kprintf("vm: HLT %s (%s)\n", vm->hlt_in_guest ? "runs in the guest" : "exits", why);
         return 0;
     }
+    return apicv_probe_hlt(probe) ? 0 : set_apicv(vm, mode, false);
+}
+
+/* With virtual-interrupt delivery, the probes of vmm/apicv_probe.h on a scratch vCPU. */
+static int probe_apicv(struct vm *vm, uint32_t apic_id, enum lapic_mode mode)
+{
+    static struct vcpu probe; /* VPID nvcpus + 1, which no vCPU has */
+    if (vm->apicv < APICV_VID)
+        return 0;
     if (create_vcpu(vm, &probe, vm->nvcpus, apic_id)) {
-        kprintf("vm: out of memory for the hlt=auto probe\n");
+        kprintf("vm: out of memory for the APIC virtualization probes\n");
         return -1;
     }
-    return hlt_probe_run(&probe) ? 0 : set_apicv(vm, mode, false);
+    apicv_probe_if(&probe);
+    return choose_hlt(vm, &probe, mode);
 }
 
 int vm_create(struct vm *vm, struct boot_info *bi)
@@ -265,7 +274,7 @@ int vm_create(struct vm *vm, struct boot_info *bi)
             return -1;
         }
     }
-    if (choose_hlt(vm, bi->apic_id[0], mode))
+    if (probe_apicv(vm, bi->apic_id[0], mode))
         return -1;
     cpu_state_init_vm(vm);
     uint64_t rsdp = 0;

@@ -41,6 +41,20 @@ expect_halted_receiver() { # NAME
     expect "$name: and on a halted receiver only its HLT exit" "${row}64 exits"
 }
 
+# With virtual-interrupt delivery the hypervisor asks the CPU whether RFLAGS.IF = 0 holds a pending
+# virtual interrupt back when a physical interrupt arrives (SDM 30.2.1).  Stock Bochs 3.1 does not:
+# that is reported as the platform deviation it is (scripts/bochs-fixes/vid-if.patch fixes it).
+expect_if_probe() { # NAME
+    local name=$1
+    expect "$name: the hypervisor probed virtual interrupts against RFLAGS.IF" \
+        '^vm: (virtual interrupts wait for RFLAGS.IF|platform deviation: a physical interrupt made the CPU deliver)'
+    if grep -qE '^vm: platform deviation: a physical interrupt made the CPU deliver' "$LOG.clean"; then
+        skip "$name: and they wait for RFLAGS.IF" "$(grep -m1 -oE 'platform deviation: a physical .*' "$LOG.clean")"
+        return
+    fi
+    expect "$name: and they wait for RFLAGS.IF" '^vm: virtual interrupts wait for RFLAGS.IF \(probe: a physical interrupt exited first\)$'
+}
+
 check_suite() { # NAME CPUS MODE LEVEL
     local name=$1 cpus=$2 mode=$3 level=$4
     use_boot "apicv-$name"
@@ -63,6 +77,7 @@ check_suite() { # NAME CPUS MODE LEVEL
         expect "$name: and 0 on a running receiver (posted)" '^\[vcpu 0\] #   IPI, receiver running +0 exits'
         expect_halted_receiver "$name"
     fi
+    if [ "$level" = vid ] || [ "$level" = full ]; then expect_if_probe "$name"; fi
     expect "$name: the guest's HC_DUMP_VMCS dumped its VMCS" '^vcpu 0: VMCS dump \(requested by the guest\)$'
     expect "$name: the dump shows the APIC state in the suite's mode" "^vmcs:   LAPIC mode $mode, IA32_APIC_BASE 0x"
     expect "$name: verdict PASS" '^apicvisor: verdict: PASS \(guest exit code 0\)$'
