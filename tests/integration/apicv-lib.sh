@@ -36,7 +36,7 @@ expect_halted_receiver() { # NAME
         return
     fi
     local deviation
-    deviation=$(grep -m1 -oE 'platform deviation: .*' "$LOG.clean")
+    deviation=$(grep -m1 -oE '^vm: HLT exits \(hlt=auto\): platform deviation: .*' "$LOG.clean" | sed 's/^.*: platform/platform/')
     [ -z "$deviation" ] || skip "$name: and 0 on a halted receiver (HLT in the guest)" "$deviation"
     expect "$name: and on a halted receiver only its HLT exit" "${row}64 exits"
 }
