@@ -38,6 +38,7 @@ static void settle_host_interrupts(const struct apicv_probe_exit *e)
 static bool probe_once(struct vcpu *p, const struct probe_setup *s, struct apicv_probe_exit *e)
 {
     struct vapic_page *page = (struct vapic_page *)p->vapic_page;
+    *e = (struct apicv_probe_exit){ 0 }; /* nothing of an earlier try: settle_host_interrupts reads it */
     if (vmcs_setup(p))
         return false;
     vmcs_guest_multiboot(p, PROBE_CODE_GPA, 0);
